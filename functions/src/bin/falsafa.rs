@@ -1,0 +1,145 @@
+//! `falsafa`: the local all-in-one runner (serve, demo, extract, dev commands).
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use functions::{demo, dev, local};
+use shared::{App, Config};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "falsafa", version, about = "Falsafa backend: ingest a book, chat with its characters")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve every route with the worker in-process.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8001")]
+        addr: SocketAddr,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Ingest a novel (the bundled one by default) and chat with its top character.
+    Demo {
+        book: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value = "Who matters most to you, and what happened between you?")]
+        question: String,
+    },
+    /// Print the characters of a text file.
+    Extract {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+    },
+    /// Books, standing in for the frontend.
+    Book {
+        #[command(subcommand)]
+        cmd: BookCmd,
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Chat sessions, standing in for the frontend.
+    Session {
+        #[command(subcommand)]
+        cmd: SessionCmd,
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BookCmd {
+    /// Create a `pending` book row.
+    Add {
+        file: PathBuf,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a book and its characters, most important first.
+    Show {
+        id: Uuid,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionCmd {
+    /// Create a chat session row.
+    New {
+        #[arg(long)]
+        book: Uuid,
+        #[arg(long)]
+        character: Uuid,
+        #[arg(long)]
+        user: Uuid,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn config(data_dir: Option<PathBuf>) -> anyhow::Result<Config> {
+    if let Some(d) = data_dir {
+        std::env::set_var("FALSAFA_DATA_DIR", d);
+    }
+    Ok(Config::from_env()?)
+}
+
+fn print(v: &serde_json::Value, json: bool) {
+    if json {
+        println!("{v}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let quiet = !matches!(cli.cmd, Cmd::Serve { .. });
+    shared::telemetry::init_tracing(if quiet { "warn,tantivy=error" } else { "info,tantivy=warn" });
+    match cli.cmd {
+        Cmd::Serve { addr, data_dir } => {
+            let app = App::build(config(data_dir)?).await?;
+            let server = local::LocalServer::start(app, addr).await?;
+            tracing::info!(addr = %server.addr, "falsafa serving");
+            local::shutdown_signal().await;
+            server.stop().await;
+        }
+        Cmd::Demo { book, json, data_dir, question } => {
+            let out = demo::run(demo::DemoOptions { book, json, data_dir, question }).await?;
+            if json {
+                println!("{out}");
+            }
+        }
+        Cmd::Extract { file, json, limit } => {
+            let text = std::fs::read_to_string(&file)?;
+            let profiles = shared::extract::analyse(shared::ingest::fetch::strip_front_matter(&text)).profiles(limit);
+            print(&serde_json::to_value(profiles)?, json);
+        }
+        Cmd::Book { cmd, data_dir } => {
+            let app = App::build(config(data_dir)?).await?;
+            match cmd {
+                BookCmd::Add { file, title, json } => print(&dev::book_add(app.records.as_ref(), &file, title).await?, json),
+                BookCmd::Show { id, json } => print(&dev::book_show(app.records.as_ref(), id).await?, json),
+            }
+        }
+        Cmd::Session { cmd: SessionCmd::New { book, character, user, json }, data_dir } => {
+            let app = App::build(config(data_dir)?).await?;
+            print(&dev::session_new(app.records.as_ref(), book, character, user).await?, json);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! Dev commands standing in for the frontend: add a book, show a book, open a session. They act
+//! on whatever records store is configured, so they work beside a running `falsafa serve`.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde_json::{json, Value};
+use shared::domain::{NewBook, NewSession};
+use shared::ports::Records;
+use uuid::Uuid;
+
+pub async fn book_add(records: &dyn Records, file: &Path, title: Option<String>) -> anyhow::Result<Value> {
+    let title = title.unwrap_or_else(|| {
+        file.file_stem().map(|s| s.to_string_lossy().replace('_', " ")).unwrap_or_else(|| "Untitled".into())
+    });
+    let book = records
+        .create_book(&NewBook {
+            title,
+            file_path: Some(file.to_string_lossy().into_owned()),
+            is_public: true,
+            ..Default::default()
+        })
+        .await
+        .context("creating the book row")?;
+    Ok(serde_json::to_value(book)?)
+}
+
+pub async fn book_show(records: &dyn Records, id: Uuid) -> anyhow::Result<Value> {
+    let book = records.get_book(id).await?.with_context(|| format!("book {id} not found"))?;
+    let characters = records.list_characters(id).await?;
+    let chars: Vec<Value> = characters
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id, "name": c.name, "aliases": c.aliases, "mentions": c.mention_count,
+                "role": c.role, "is_primary": c.is_primary, "description": c.description,
+            })
+        })
+        .collect();
+    let mut v = serde_json::to_value(&book)?;
+    v["characters"] = Value::Array(chars);
+    Ok(v)
+}
+
+pub async fn session_new(records: &dyn Records, book: Uuid, character: Uuid, user: Uuid) -> anyhow::Result<Value> {
+    let s = records
+        .create_session(&NewSession { id: None, user_id: user, character_id: character, book_id: book })
+        .await
+        .context("creating the session row")?;
+    Ok(serde_json::to_value(s)?)
+}

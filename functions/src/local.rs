@@ -1,0 +1,69 @@
+//! The local all-in-one server: every route on one socket, the poller and in-process workers
+//! beside it, graceful shutdown in one place.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use shared::{http, worker, App};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A running server; dropping `shutdown` (or calling `stop`) ends it.
+pub struct LocalServer {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    shutdown: watch::Sender<bool>,
+    background: Vec<JoinHandle<()>>,
+    server: JoinHandle<()>,
+}
+
+impl LocalServer {
+    /// Binds `addr` (port 0 picks one) and starts serving and working.
+    pub async fn start(app: Arc<App>, addr: SocketAddr) -> anyhow::Result<LocalServer> {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = watch::channel(false);
+        let background = worker::start_background(&app, rx.clone());
+        let router = http::router(app.clone());
+        let mut stop = rx;
+        let server = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                let _ = stop.changed().await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "server stopped");
+            }
+        });
+        Ok(LocalServer { addr, app, shutdown: tx, background, server })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops accepting, lets in-flight requests finish (5 s at most), stops the background.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.server).await;
+        for t in self.background {
+            t.abort();
+        }
+    }
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

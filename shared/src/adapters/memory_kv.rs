@@ -1,0 +1,121 @@
+//! In-process cache, session lock and job queue with Redis semantics (TTL expiry, `SET NX`,
+//! compare-and-delete, FIFO list): the embedded default when `REDIS_URL` is unset.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+use crate::ports::{Cache, JobQueue, SessionLock};
+
+#[derive(Default)]
+pub struct MemoryKv {
+    values: Mutex<HashMap<String, (String, Option<Instant>)>>,
+    lists: Mutex<HashMap<String, VecDeque<String>>>,
+}
+
+impl MemoryKv {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with_values<T>(
+        &self,
+        f: impl FnOnce(&mut HashMap<String, (String, Option<Instant>)>) -> T,
+    ) -> Result<T, StoreError> {
+        let mut map = self.values.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let now = Instant::now();
+        // Expire lazily, like Redis on access; the map stays small (sessions, characters, books).
+        map.retain(|_, (_, exp)| exp.is_none_or(|e| e > now));
+        Ok(f(&mut map))
+    }
+}
+
+/// A random 128-bit hex token (the lock owner's proof).
+pub fn random_token() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+#[async_trait]
+impl Cache for MemoryKv {
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        self.with_values(|m| keys.iter().map(|k| m.get(k).map(|(v, _)| v.clone())).collect())
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.with_values(|m| {
+            m.insert(key.to_string(), (value.to_string(), Some(Instant::now() + ttl)));
+        })
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.with_values(|m| {
+            m.remove(key);
+        })
+    }
+
+    async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {
+        self.with_values(|m| {
+            m.get(key)
+                .and_then(|(_, exp)| *exp)
+                .map(|e| e.saturating_duration_since(Instant::now()))
+        })
+    }
+}
+
+#[async_trait]
+impl SessionLock for MemoryKv {
+    async fn acquire(&self, key: &str, ttl: Duration) -> Result<Option<String>, StoreError> {
+        self.with_values(|m| {
+            if m.contains_key(key) {
+                return None;
+            }
+            let token = random_token();
+            m.insert(key.to_string(), (token.clone(), Some(Instant::now() + ttl)));
+            Some(token)
+        })
+    }
+
+    async fn release(&self, key: &str, token: &str) -> Result<bool, StoreError> {
+        self.with_values(|m| {
+            if m.get(key).is_some_and(|(v, _)| v == token) {
+                m.remove(key);
+                true
+            } else {
+                false
+            }
+        })
+    }
+
+    async fn extend(&self, key: &str, token: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.with_values(|m| match m.get_mut(key) {
+            Some((v, exp)) if v == token => {
+                *exp = Some(Instant::now() + ttl);
+                true
+            }
+            _ => false,
+        })
+    }
+}
+
+#[async_trait]
+impl JobQueue for MemoryKv {
+    async fn push(&self, queue: &str, item: &str) -> Result<usize, StoreError> {
+        let mut lists = self.lists.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let list = lists.entry(queue.to_string()).or_default();
+        list.push_back(item.to_string());
+        Ok(list.len())
+    }
+
+    async fn pop(&self, queue: &str) -> Result<Option<String>, StoreError> {
+        let mut lists = self.lists.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        Ok(lists.get_mut(queue).and_then(|l| l.pop_front()))
+    }
+
+    async fn len(&self, queue: &str) -> Result<usize, StoreError> {
+        let lists = self.lists.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        Ok(lists.get(queue).map_or(0, |l| l.len()))
+    }
+}

@@ -1,0 +1,116 @@
+//! The service container: every port bound to an adapter chosen by `Config`, plus the shared
+//! HTTP client, metrics and the poller's wake-up. Built once per process (or per Lambda
+//! instance) and shared behind an `Arc` by the routers, the poller and the workers.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, Notify};
+
+use crate::adapters::file_prompts::FilePromptArchive;
+use crate::adapters::hashing_embedder::HashingEmbedder;
+use crate::adapters::local_dispatch::{LocalDispatch, SlottedJob};
+use crate::adapters::memory_kv::MemoryKv;
+use crate::adapters::memory_vector::MemoryVectorIndex;
+use crate::adapters::no_reranker::NoReranker;
+use crate::adapters::offline_llm::OfflineLlm;
+use crate::adapters::sqlite_records::SqliteRecords;
+use crate::adapters::tantivy_lexical::TantivyLexicalIndex;
+use crate::config::{Config, EmbeddingProvider, LlmProvider, RecordsConfig};
+use crate::error::{ConfigError, StoreError};
+use crate::ports::*;
+use crate::telemetry::Metrics;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("could not open a store: {0}")]
+    Store(#[from] StoreError),
+}
+
+pub struct App {
+    pub config: Config,
+    pub records: Arc<dyn Records>,
+    pub vectors: Arc<dyn VectorIndex>,
+    pub lexical: Arc<dyn LexicalIndex>,
+    pub cache: Arc<dyn Cache>,
+    pub lock: Arc<dyn SessionLock>,
+    pub queue: Arc<dyn JobQueue>,
+    pub dispatch: Arc<dyn JobDispatch>,
+    pub prompts: Arc<dyn PromptArchive>,
+    pub llm: Arc<dyn Llm>,
+    pub embedder: Arc<dyn Embedder>,
+    pub reranker: Arc<dyn Reranker>,
+    /// One pooled client for downloads (no per-request construction).
+    pub http: reqwest::Client,
+    pub metrics: Metrics,
+    /// Wakes the poller right after an enqueue, so a job starts in milliseconds.
+    pub poller_kick: Notify,
+    local_jobs: Mutex<Option<mpsc::UnboundedReceiver<SlottedJob>>>,
+}
+
+fn not_yet(var: &str) -> ConfigError {
+    ConfigError(format!(
+        "{var} is set, but this build has no adapter for it yet; unset it to use the embedded default"
+    ))
+}
+
+impl App {
+    /// Binds every port as `config` says and opens the stores.
+    pub async fn build(config: Config) -> Result<Arc<App>, StartError> {
+        for (var, set) in [
+            ("REDIS_URL", config.redis_url.is_some()),
+            ("TYPESENSE_URL", config.typesense_url.is_some()),
+            ("QDRANT_URL", config.qdrant_url.is_some()),
+            ("SQS_QUEUE_URL", config.sqs_queue_url.is_some()),
+            ("RERANKER_URL", config.reranker_url.is_some()),
+        ] {
+            if set {
+                return Err(not_yet(var).into());
+            }
+        }
+        if config.llm.provider != LlmProvider::Offline {
+            return Err(not_yet("LLM_PROVIDER").into());
+        }
+        if config.embedding.provider != EmbeddingProvider::Hashing {
+            return Err(not_yet("EMBEDDING_PROVIDER").into());
+        }
+        let records: Arc<dyn Records> = match &config.records {
+            RecordsConfig::Sqlite { path } => Arc::new(SqliteRecords::open(path, config.schema.clone()).await?),
+            RecordsConfig::Postgres { .. } => return Err(not_yet("DATABASE_URL").into()),
+            RecordsConfig::Supabase { .. } => return Err(not_yet("SUPABASE_URL").into()),
+        };
+        let kv = Arc::new(MemoryKv::new());
+        let (dispatch, rx) = LocalDispatch::new(config.max_processing_workers);
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(config.download_timeout)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| ConfigError(format!("HTTP client: {e}")))?;
+        Ok(Arc::new(App {
+            vectors: Arc::new(MemoryVectorIndex::new(Some(config.data_dir.join("vectors")))),
+            lexical: Arc::new(TantivyLexicalIndex::new(Some(config.data_dir.join("lexical")))),
+            cache: kv.clone(),
+            lock: kv.clone(),
+            queue: kv,
+            dispatch: Arc::new(dispatch),
+            prompts: Arc::new(FilePromptArchive::new(&config.prompt_storage)),
+            llm: Arc::new(OfflineLlm),
+            embedder: Arc::new(HashingEmbedder::new(config.embedding.dimension)),
+            reranker: Arc::new(NoReranker),
+            records,
+            http,
+            metrics: Metrics::new(),
+            poller_kick: Notify::new(),
+            local_jobs: Mutex::new(Some(rx)),
+            config,
+        }))
+    }
+
+    /// Takes the in-process job receiver (once) for `worker::spawn_local_workers`.
+    pub fn take_local_jobs(&self) -> Option<mpsc::UnboundedReceiver<SlottedJob>> {
+        self.local_jobs.lock().ok().and_then(|mut g| g.take())
+    }
+}

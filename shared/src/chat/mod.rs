@@ -1,0 +1,135 @@
+//! The chat flow for one message, as named stages: `context` (caches, 404s) → `lock` →
+//! `rewrite` → `retrieve` (vector ∥ lexical) → `fuse` (RRF + rerank) → `generate` (stream) →
+//! `persist` → `release`. Everything after `context` runs in a task of its own, so a client
+//! that goes away does not stop the turn: it finishes, persists and releases the lock.
+
+pub mod context;
+pub mod fuse;
+pub mod generate;
+pub mod keys;
+pub mod lock;
+pub mod persist;
+pub mod release;
+pub mod retrieve;
+pub mod rewrite;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::ports::llm::Usage;
+
+pub use context::{ContextError, TurnContext};
+
+/// `POST /character/chat` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChatRequest {
+    pub user_id: Uuid,
+    pub character_id: Uuid,
+    pub book_id: Uuid,
+    pub session_id: Uuid,
+    pub user_message: String,
+}
+
+/// One SSE event of a chat stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChatEvent {
+    Token(String),
+    Done { full_response: String, citations: Vec<u32>, usage: Option<Usage>, model: String, offline: bool },
+    Error { message: String, code: u16 },
+}
+
+impl ChatEvent {
+    /// The `data:` JSON of the event, as the contract spells it.
+    pub fn to_json(&self) -> Value {
+        match self {
+            ChatEvent::Token(t) => json!({ "token": t }),
+            ChatEvent::Done { full_response, citations, usage, model, offline } => {
+                let mut v = json!({ "done": true, "full_response": full_response, "citations": citations, "model": model });
+                if let Some(u) = usage {
+                    v["usage"] = json!(u);
+                }
+                if *offline {
+                    v["offline"] = json!(true);
+                }
+                v
+            }
+            ChatEvent::Error { message, code } => json!({ "error": message, "code": code }),
+        }
+    }
+
+    /// A `done` event that ends a stream which produced no reply.
+    pub fn empty_done(model: &str) -> ChatEvent {
+        ChatEvent::Done { full_response: String::new(), citations: vec![], usage: None, model: model.into(), offline: false }
+    }
+}
+
+/// Starts the turn after `context` succeeded; events arrive on the returned receiver.
+pub fn spawn_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest) -> mpsc::Receiver<ChatEvent> {
+    let (tx, rx) = mpsc::channel(256);
+    let span = tracing::info_span!("chat", session_id = %req.session_id, character_id = %req.character_id);
+    tokio::spawn(run_turn(app, ctx, req, tx).instrument(span));
+    rx
+}
+
+/// Sends an event; a closed channel (client gone) is not an error: the turn goes on.
+async fn emit(tx: &mpsc::Sender<ChatEvent>, ev: ChatEvent) {
+    let _ = tx.send(ev).await;
+}
+
+async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, tx: mpsc::Sender<ChatEvent>) {
+    let held = match lock::acquire(&app, req.session_id).await {
+        Ok(Some(h)) => h,
+        Ok(None) => {
+            emit(&tx, ChatEvent::Error { message: "another reply is already streaming for this session".into(), code: 429 }).await;
+            emit(&tx, ChatEvent::empty_done(app.llm.model())).await;
+            return;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "session lock unavailable");
+            emit(&tx, ChatEvent::Error { message: "the session lock store is unavailable; try again".into(), code: 503 }).await;
+            emit(&tx, ChatEvent::empty_done(app.llm.model())).await;
+            return;
+        }
+    };
+    let keeper = lock::keep_alive(app.clone(), held.clone());
+
+    let query = rewrite::rewrite(&app, &ctx, &req.user_message).await;
+    let found = retrieve::retrieve(&app, req.book_id, &query).await;
+    let passages = fuse::fuse_and_rerank(&app, &query, found).await;
+    let generation = generate::generate(&app, &ctx, &req.user_message, &passages, &tx).await;
+
+    let citations: Vec<u32> = passages.iter().map(|p| p.chunk_index).collect();
+    let persisted = persist::persist(&app, &ctx, &req.user_message, &generation, &citations).await;
+    keeper.abort();
+    release::release(&app, &held).await;
+
+    match (&generation.error, persisted) {
+        (None, Ok(())) => {
+            emit(
+                &tx,
+                ChatEvent::Done {
+                    full_response: generation.text,
+                    citations,
+                    usage: generation.usage,
+                    model: app.llm.model().into(),
+                    offline: app.llm.is_offline(),
+                },
+            )
+            .await
+        }
+        (Some(e), _) => {
+            tracing::warn!(error = %e, partial_chars = generation.text.len(), "LLM failed mid-stream");
+            emit(&tx, ChatEvent::Error { message: format!("the model failed: {e}"), code: 502 }).await;
+        }
+        (None, Err(e)) => {
+            tracing::error!(error = %e, "turn could not be saved");
+            emit(&tx, ChatEvent::Error { message: "the reply could not be saved; please retry".into(), code: 500 }).await;
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! Typed configuration, read once from the environment (and a `.env` file when present) and
+//! validated at start. An unset service means its embedded default; a set one means the real one.
+//! Every variable is documented in README.md and `.env.example`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+use crate::schema::SchemaNames;
+
+/// Which relational store holds books, characters, sessions and messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordsConfig {
+    /// Embedded SQLite file (default: `{data_dir}/falsafa.db`).
+    Sqlite { path: PathBuf },
+    /// Direct PostgreSQL (`DATABASE_URL`).
+    Postgres { url: String },
+    /// Supabase REST (`SUPABASE_URL` + `SUPABASE_SERVICE_ROLE_KEY`).
+    Supabase { url: String, service_role_key: String },
+}
+
+/// Which LLM answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LlmProvider {
+    Offline,
+    OpenAi,
+    Anthropic,
+    Ollama,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmConfig {
+    pub provider: LlmProvider,
+    pub model: String,
+    pub base_url: Option<String>,
+    pub api_key: Option<String>,
+    pub timeout: Duration,
+}
+
+/// Which embedder turns text into vectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmbeddingProvider {
+    Hashing,
+    OpenAi,
+    Cohere,
+    Jina,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbeddingConfig {
+    pub provider: EmbeddingProvider,
+    pub model: String,
+    pub base_url: Option<String>,
+    pub api_key: Option<String>,
+    pub dimension: usize,
+    pub batch_size: usize,
+}
+
+/// Tunables of the chat flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatSettings {
+    pub history_window: usize,
+    pub retrieve_k: usize,
+    pub context_passages: usize,
+    pub context_char_budget: usize,
+    pub rrf_k: f32,
+    pub vector_weight: f32,
+    pub lexical_weight: f32,
+    pub lock_ttl: Duration,
+    pub cache_ttl: Duration,
+    pub max_message_chars: usize,
+}
+
+/// Everything the service needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub records: RecordsConfig,
+    pub redis_url: Option<String>,
+    pub typesense_url: Option<String>,
+    pub typesense_api_key: Option<String>,
+    pub qdrant_url: Option<String>,
+    pub sqs_queue_url: Option<String>,
+    pub prompt_storage: String,
+    pub llm: LlmConfig,
+    pub embedding: EmbeddingConfig,
+    pub reranker_url: Option<String>,
+    pub max_processing_workers: usize,
+    pub max_characters: usize,
+    pub poll_interval: Duration,
+    pub download_timeout: Duration,
+    pub max_file_bytes: u64,
+    pub allow_loopback_urls: bool,
+    pub backend_api_key: Option<String>,
+    pub schema: SchemaNames,
+    pub chat: ChatSettings,
+}
+
+impl Config {
+    /// Reads `.env` (if present) and the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Config::from_map(&vars)
+    }
+
+    /// Embedded defaults everywhere, data kept under `data_dir`.
+    pub fn embedded(data_dir: impl Into<PathBuf>) -> Config {
+        let mut vars = HashMap::new();
+        vars.insert(
+            "FALSAFA_DATA_DIR".to_string(),
+            data_dir.into().to_string_lossy().into_owned(),
+        );
+        Config::from_map(&vars).expect("embedded defaults are valid")
+    }
+
+    /// Builds and validates a configuration from a variable map (tests pass their own).
+    pub fn from_map(vars: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let env = Env(vars);
+        let data_dir = PathBuf::from(env.get("FALSAFA_DATA_DIR").unwrap_or(".falsafa"));
+
+        let records = match (
+            env.get("DATABASE_URL"),
+            env.get("SUPABASE_URL"),
+            env.get("SUPABASE_SERVICE_ROLE_KEY"),
+        ) {
+            (Some(_), Some(_), _) => {
+                return Err(ConfigError(
+                    "set either DATABASE_URL (direct PostgreSQL) or SUPABASE_URL (REST), not both"
+                        .into(),
+                ))
+            }
+            (Some(url), None, _) => {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(ConfigError(
+                        "DATABASE_URL must start with postgres:// or postgresql://".into(),
+                    ));
+                }
+                RecordsConfig::Postgres { url: url.into() }
+            }
+            (None, Some(url), Some(key)) => RecordsConfig::Supabase {
+                url: url.trim_end_matches('/').into(),
+                service_role_key: key.into(),
+            },
+            (None, Some(_), None) => {
+                return Err(ConfigError(
+                    "SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is not".into(),
+                ))
+            }
+            (None, None, _) => RecordsConfig::Sqlite {
+                path: env
+                    .get("SQLITE_PATH")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| data_dir.join("falsafa.db")),
+            },
+        };
+
+        let llm_provider = match env.get("LLM_PROVIDER").unwrap_or("offline") {
+            "offline" => LlmProvider::Offline,
+            "openai" => LlmProvider::OpenAi,
+            "anthropic" => LlmProvider::Anthropic,
+            "ollama" => LlmProvider::Ollama,
+            other => {
+                return Err(ConfigError(format!(
+                    "LLM_PROVIDER={other:?}: expected offline, openai, anthropic or ollama"
+                )))
+            }
+        };
+        let llm = LlmConfig {
+            provider: llm_provider,
+            model: env
+                .get("LLM_MODEL")
+                .unwrap_or(match llm_provider {
+                    LlmProvider::Offline => "falsafa-offline",
+                    LlmProvider::OpenAi => "gpt-4o-mini",
+                    LlmProvider::Anthropic => "claude-3-5-haiku-latest",
+                    LlmProvider::Ollama => "llama3.1",
+                })
+                .into(),
+            base_url: env.get("LLM_BASE_URL").map(Into::into),
+            api_key: env.get("LLM_API_KEY").map(Into::into),
+            timeout: Duration::from_secs(env.parse("LLM_TIMEOUT_SECS", 60)?),
+        };
+
+        let embedding_provider = match env.get("EMBEDDING_PROVIDER").unwrap_or("hashing") {
+            "hashing" => EmbeddingProvider::Hashing,
+            "openai" => EmbeddingProvider::OpenAi,
+            "cohere" => EmbeddingProvider::Cohere,
+            "jina" => EmbeddingProvider::Jina,
+            other => {
+                return Err(ConfigError(format!(
+                    "EMBEDDING_PROVIDER={other:?}: expected hashing, openai, cohere or jina"
+                )))
+            }
+        };
+        let embedding = EmbeddingConfig {
+            provider: embedding_provider,
+            model: env.get("EMBEDDING_MODEL").unwrap_or("hashing-v1").into(),
+            base_url: env.get("EMBEDDING_BASE_URL").map(Into::into),
+            api_key: env.get("EMBEDDING_API_KEY").map(Into::into),
+            dimension: env.parse(
+                "EMBEDDING_DIMENSION",
+                if embedding_provider == EmbeddingProvider::Hashing {
+                    384
+                } else {
+                    1536
+                },
+            )?,
+            batch_size: env.parse("EMBEDDING_BATCH_SIZE", 64)?,
+        };
+        if embedding.dimension == 0 || embedding.dimension > 8192 {
+            return Err(ConfigError("EMBEDDING_DIMENSION must be in 1..=8192".into()));
+        }
+        if embedding.batch_size == 0 {
+            return Err(ConfigError("EMBEDDING_BATCH_SIZE must be at least 1".into()));
+        }
+
+        let schema = SchemaNames {
+            status_pending: env.get("STATUS_PENDING").unwrap_or("pending").into(),
+            status_processing: env.get("STATUS_PROCESSING").unwrap_or("processing").into(),
+            status_completed: env.get("STATUS_COMPLETED").unwrap_or("completed").into(),
+            status_failed: env.get("STATUS_FAILED").unwrap_or("failed").into(),
+            session_id_column: env.get("SESSION_ID_COLUMN").unwrap_or("id").into(),
+            session_preview_column: env.get("SESSION_PREVIEW_COLUMN").unwrap_or("preview").into(),
+        };
+        schema.validate().map_err(ConfigError)?;
+
+        let chat = ChatSettings {
+            history_window: env.parse("CHAT_HISTORY_WINDOW", 10)?,
+            retrieve_k: env.parse("RETRIEVE_K", 20)?,
+            context_passages: env.parse("CONTEXT_PASSAGES", 5)?,
+            context_char_budget: env.parse("CONTEXT_CHAR_BUDGET", 6000)?,
+            rrf_k: env.parse("RRF_K", 60.0)?,
+            vector_weight: env.parse("RRF_VECTOR_WEIGHT", 1.0)?,
+            lexical_weight: env.parse("RRF_LEXICAL_WEIGHT", 1.0)?,
+            lock_ttl: Duration::from_secs(30),
+            cache_ttl: Duration::from_secs(3600),
+            max_message_chars: env.parse("MAX_MESSAGE_CHARS", 4000)?,
+        };
+
+        let max_processing_workers: usize = env.parse("MAX_PROCESSING_WORKERS", 2)?;
+        if max_processing_workers == 0 {
+            return Err(ConfigError("MAX_PROCESSING_WORKERS must be at least 1".into()));
+        }
+
+        Ok(Config {
+            prompt_storage: env
+                .get("SYSTEM_PROMPT_STORAGE_PATH")
+                .map(Into::into)
+                .unwrap_or_else(|| data_dir.join("prompts").to_string_lossy().into_owned()),
+            data_dir,
+            records,
+            redis_url: env.get("REDIS_URL").map(Into::into),
+            typesense_url: env.get("TYPESENSE_URL").map(Into::into),
+            typesense_api_key: env.get("TYPESENSE_API_KEY").map(Into::into),
+            qdrant_url: env.get("QDRANT_URL").map(Into::into),
+            sqs_queue_url: env.get("SQS_QUEUE_URL").map(Into::into),
+            llm,
+            embedding,
+            reranker_url: env.get("RERANKER_URL").map(Into::into),
+            max_processing_workers,
+            max_characters: env.parse("MAX_CHARACTERS", 12)?,
+            poll_interval: Duration::from_millis(env.parse("POLL_INTERVAL_MS", 10_000)?),
+            download_timeout: Duration::from_secs(env.parse("DOWNLOAD_TIMEOUT_SECS", 120)?),
+            max_file_bytes: env.parse("MAX_FILE_BYTES", 100 * 1024 * 1024)?,
+            allow_loopback_urls: env.flag("FALSAFA_ALLOW_LOOPBACK_URLS")?,
+            backend_api_key: env.get("BACKEND_API_KEY").map(Into::into),
+            schema,
+            chat,
+        })
+    }
+}
+
+/// Variable lookup where an empty value counts as unset.
+struct Env<'a>(&'a HashMap<String, String>);
+
+impl Env<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .get(key)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(&self, key: &str, default: T) -> Result<T, ConfigError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|_| ConfigError(format!("{key}={v:?} is not a valid value"))),
+        }
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, ConfigError> {
+        match self.get(key) {
+            None | Some("0") | Some("false") => Ok(false),
+            Some("1") | Some("true") => Ok(true),
+            Some(v) => Err(ConfigError(format!("{key}={v:?}: expected 1 or 0"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_embedded() {
+        let c = Config::from_map(&map(&[])).unwrap();
+        assert!(matches!(c.records, RecordsConfig::Sqlite { .. }));
+        assert_eq!(c.llm.provider, LlmProvider::Offline);
+        assert_eq!(c.embedding.provider, EmbeddingProvider::Hashing);
+        assert!(!c.allow_loopback_urls);
+        assert_eq!(c.chat.lock_ttl, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = Config::from_map(&map(&[("MAX_PROCESSING_WORKERS", "many")])).unwrap_err();
+        assert!(e.to_string().contains("MAX_PROCESSING_WORKERS"), "{e}");
+        let e = Config::from_map(&map(&[("LLM_PROVIDER", "gpt")])).unwrap_err();
+        assert!(e.to_string().contains("LLM_PROVIDER"), "{e}");
+        let e = Config::from_map(&map(&[("SUPABASE_URL", "https://x.supabase.co")])).unwrap_err();
+        assert!(e.to_string().contains("SUPABASE_SERVICE_ROLE_KEY"), "{e}");
+        let e = Config::from_map(&map(&[("SESSION_ID_COLUMN", "id; drop")])).unwrap_err();
+        assert!(e.to_string().contains("column name"), "{e}");
+        let e = Config::from_map(&map(&[("FALSAFA_ALLOW_LOOPBACK_URLS", "yes")])).unwrap_err();
+        assert!(e.to_string().contains("FALSAFA_ALLOW_LOOPBACK_URLS"), "{e}");
+    }
+
+    #[test]
+    fn older_schema_is_configuration() {
+        let c = Config::from_map(&map(&[
+            ("SESSION_ID_COLUMN", "session_id"),
+            ("SESSION_PREVIEW_COLUMN", "last_message_preview"),
+            ("STATUS_COMPLETED", "success"),
+        ]))
+        .unwrap();
+        assert_eq!(c.schema.session_id_column, "session_id");
+        assert_eq!(
+            c.schema.parse_status("success"),
+            Some(crate::schema::ProcessingStatus::Completed)
+        );
+    }
+}

@@ -1,0 +1,324 @@
+//! Word lists the extractor leans on: honorifics (with the gender and marital class they imply),
+//! capitalised words that are never names, place cues, speech verbs, nicknames and common given
+//! names. General English, not tuned to any one book.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// What a title says about its bearer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum TitleClass {
+    /// Mr, Sir, Lord, Master, Monsieur, Captain…: a man.
+    Male,
+    /// Mrs, Madame, Lady (married)…
+    Mrs,
+    /// Miss, Mademoiselle.
+    Miss,
+    /// Dr, Professor, Aunt/Uncle-less neutral titles: no gender on their own.
+    Neutral,
+    /// Aunt, Mother, Sister…: a woman, family-ish.
+    FemaleKin,
+    /// Uncle, Father, Brother…: a man, family-ish.
+    MaleKin,
+}
+
+impl TitleClass {
+    pub fn gender(self) -> Option<Gender> {
+        match self {
+            TitleClass::Male | TitleClass::MaleKin => Some(Gender::Male),
+            TitleClass::Mrs | TitleClass::Miss | TitleClass::FemaleKin => Some(Gender::Female),
+            TitleClass::Neutral => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gender {
+    Male,
+    Female,
+}
+
+/// The title class of a (lowercased, period-less) word, if it is an honorific.
+pub fn title_class(w: &str) -> Option<TitleClass> {
+    use TitleClass::*;
+    Some(match w {
+        "mr" | "mister" | "sir" | "lord" | "master" | "monsieur" | "m" | "signor" | "herr" | "don"
+        | "count" | "duke" | "baron" | "king" | "prince" | "earl" | "squire" | "sergeant" | "sgt"
+        | "captain" | "capt" | "colonel" | "col" | "major" | "lieutenant" | "lt" | "general" | "gen"
+        | "admiral" | "commander" | "corporal" | "private" | "father" | "brother" | "friar"
+        | "abbé" | "marquis" | "viscount" | "emperor" | "sheriff" | "esquire" => {
+            if matches!(w, "father" | "brother") {
+                MaleKin
+            } else {
+                Male
+            }
+        }
+        "uncle" | "grandfather" | "grandpa" | "cousin" => {
+            if w == "cousin" {
+                Neutral
+            } else {
+                MaleKin
+            }
+        }
+        "mrs" | "madame" | "mme" | "madam" | "dame" | "lady" | "duchess" | "countess" | "queen"
+        | "princess" | "baroness" | "marchioness" | "signora" | "frau" | "senora" | "señora"
+        | "empress" => Mrs,
+        "miss" | "mademoiselle" | "mlle" | "ms" | "fraulein" | "signorina" => Miss,
+        "aunt" | "auntie" | "mother" | "sister" | "grandmother" | "granny" | "grandma" | "nurse"
+        | "mistress" | "mammy" | "mama" | "mamma" => FemaleKin,
+        "dr" | "doctor" | "professor" | "prof" | "rev" | "reverend" | "judge"
+        | "dean" | "bishop" | "governor" | "president" | "senator" | "inspector" | "detective"
+        | "officer" | "parson" | "deacon" | "elder" | "mayor" => Neutral,
+        _ => return None,
+    })
+}
+
+/// Titles that name a person only when a name follows ("Mother said" is not a name).
+pub fn title_needs_name(w: &str) -> bool {
+    !matches!(w, "mr" | "mrs" | "miss" | "ms" | "dr" | "mme" | "mlle" | "messrs")
+}
+
+fn set(words: &'static [&'static str]) -> std::collections::HashSet<&'static str> {
+    words.iter().copied().collect()
+}
+
+/// Capitalised words that never start or make a name by themselves.
+pub fn is_never_name(w: &str) -> bool {
+    static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    S.get_or_init(|| {
+        set(&[
+            "i", "a", "an", "the", "and", "but", "or", "if", "so", "yet", "for", "nor", "then", "now",
+            "when", "where", "what", "who", "whom", "whose", "why", "how", "which", "while", "though",
+            "although", "as", "at", "by", "in", "on", "of", "to", "up", "with", "from", "into", "upon",
+            "after", "before", "since", "until", "till", "because", "unless", "whether", "here", "there",
+            "this", "that", "these", "those", "he", "she", "it", "we", "they", "you", "me", "him", "her",
+            "us", "them", "my", "his", "its", "our", "their", "your", "mine", "yours", "hers", "ours",
+            "theirs", "myself", "himself", "herself", "itself", "ourselves", "themselves", "yourself",
+            "oh", "o", "ah", "alas", "yes", "no", "nay", "yea", "ay", "aye", "well", "why", "nay",
+            "hush", "hark", "lo", "pooh", "pshaw", "hurrah", "bravo", "amen", "hallo", "hello", "ha",
+            "not", "all", "some", "any", "each", "every", "both", "either", "neither", "one", "two",
+            "three", "four", "five", "six", "seven", "eight", "nine", "ten", "first", "second",
+            "last", "next", "many", "much", "more", "most", "such", "very", "just", "only", "even",
+            "still", "also", "never", "ever", "always", "perhaps", "indeed", "certainly", "surely",
+            "do", "does", "did", "is", "are", "was", "were", "be", "been", "have", "has", "had",
+            "will", "would", "shall", "should", "can", "could", "may", "might", "must", "let",
+            "good", "poor", "dear", "old", "young", "little", "great", "come", "go", "look", "see",
+            "chapter", "book", "part", "volume", "canto", "act", "scene", "preface", "contents",
+            "introduction", "epilogue", "prologue", "finis", "end", "note", "notes", "appendix",
+            "god", "lord", "heaven", "heavens", "christ", "jesus", "providence", "hell", "devil",
+            "satan", "almighty", "saviour", "savior", "gods", "bible", "scripture", "creator",
+            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+            "january", "february", "march", "april", "may", "june", "july", "august", "september",
+            "october", "november", "december", "christmas", "easter", "michaelmas", "whitsuntide",
+            "lent", "sabbath", "english", "french", "german", "italian", "spanish", "irish",
+            "scotch", "scottish", "welsh", "american", "indian", "russian", "dutch", "greek", "latin",
+            "roman", "british", "european", "african", "asiatic", "chinese", "japanese", "turkish",
+            "portuguese", "swiss", "jewish", "jew", "jews", "catholic", "protestant", "christian",
+            "christians", "negro", "negroes", "yankee", "yankees", "englishman", "englishwoman",
+            "frenchman", "frenchwoman", "sir", "madam", "ma'am", "mrs", "mr", "miss", "mister",
+            "please", "thank", "thanks", "goodbye", "good-bye", "farewell", "sure", "really", "whoever",
+            "nothing", "something", "everything", "anything", "nobody", "somebody", "everybody",
+            "anybody", "someone", "everyone", "anyone", "none", "other", "another", "again", "once",
+            "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
+            "xvi", "xvii", "xviii", "xix", "xx", "mamma", "papa", "mama", "ma", "pa", "mother",
+            "father", "aunt", "uncle", "sister", "brother", "grandmother", "grandfather", "baby",
+            "darling", "honey", "nurse", "doctor", "captain", "colonel", "general", "major", "judge",
+            "king", "queen", "prince", "princess", "duke", "duchess", "madame", "monsieur", "majesty",
+            "highness", "lordship", "ladyship", "excellency", "reverend", "esq", "mme", "mlle",
+            "lady", "master", "mistress", "professor", "dr", "st", "saint", "em", "'em", "tis", "'tis",
+            "twas", "'twas", "o'clock", "ve", "ll", "re", "d", "s", "t", "m", "mrs.", "street",
+            "mercy", "gracious", "goodness", "bless", "lordy", "gad", "egad", "zounds", "golly",
+            "gosh", "jove", "alack", "behold", "fie", "farewell", "whereupon", "meanwhile",
+            "besides", "however", "therefore", "thus", "hence", "moreover", "otherwise", "yonder",
+            "sometimes", "nevertheless", "nonetheless", "anyway", "whatever", "wherever", "whenever",
+            "without", "within", "about", "above", "below", "across", "against", "along", "among",
+            "around", "behind", "beside", "between", "beyond", "down", "during", "except", "inside",
+            "near", "off", "out", "outside", "over", "past", "round", "through", "toward", "towards",
+            "under", "unlike", "via", "ok", "okay", "mm", "hm", "hmm", "eh", "huh", "ugh",
+        ])
+    })
+    .contains(w)
+}
+
+/// Capitalised words that make a name a place or an institution.
+pub fn is_place_word(w: &str) -> bool {
+    static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    S.get_or_init(|| {
+        set(&[
+            "street", "st", "hall", "house", "park", "road", "lane", "square", "court", "abbey", "castle",
+            "church", "chapel", "cathedral", "river", "hill", "hills", "bridge", "manor", "place",
+            "grange", "heights", "wood", "woods", "forest", "mountain", "mountains", "mount", "sea",
+            "ocean", "island", "isle", "islands", "bay", "valley", "station", "row", "gardens", "garden",
+            "terrace", "hotel", "inn", "college", "school", "hospital", "office", "company", "club",
+            "society", "lake", "falls", "harbour", "harbor", "port", "county", "city", "town", "village",
+            "hollow", "common", "green", "field", "fields", "farm", "lodge", "cottage", "priory", "rectory",
+            "parsonage", "vicarage", "academy", "institute", "university", "museum", "theatre", "theater",
+            "palace", "tower", "gate", "market", "avenue", "crescent", "channel", "coast", "cape",
+            "desert", "plains", "moor", "moors", "fen", "marsh", "creek", "canal", "point", "bank",
+            "bureau", "department", "ministry", "parliament", "navy", "army", "regiment", "empire",
+            "kingdom", "republic", "state", "states", "province", "district", "shire", "chambers",
+            "library", "gallery", "cafe", "café", "restaurant", "tavern", "arms", "exchange", "mills",
+            "works", "railway", "line", "ship", "hotel", "club",
+        ])
+    })
+    .contains(w)
+}
+
+/// Well-known places and nationalities that look like names.
+pub fn is_known_place(w: &str) -> bool {
+    static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    S.get_or_init(|| {
+        set(&[
+            "england", "london", "france", "paris", "america", "europe", "italy", "rome", "germany",
+            "spain", "ireland", "scotland", "wales", "india", "china", "japan", "russia", "africa",
+            "asia", "egypt", "greece", "athens", "venice", "florence", "naples", "vienna", "berlin",
+            "madrid", "lisbon", "holland", "belgium", "brussels", "switzerland", "geneva", "canada",
+            "australia", "boston", "york", "new", "washington", "philadelphia", "chicago", "virginia",
+            "carolina", "georgia", "kentucky", "ohio", "mississippi", "missouri", "louisiana",
+            "orleans", "texas", "california", "massachusetts", "maine", "vermont", "jamaica", "indies",
+            "bath", "oxford", "cambridge", "edinburgh", "dublin", "liverpool", "manchester",
+            "birmingham", "bristol", "brighton", "yorkshire", "devonshire", "kent", "surrey", "sussex",
+            "essex", "derbyshire", "hertfordshire", "london's", "thames", "nile", "rhine", "alps",
+            "atlantic", "pacific", "mediterranean", "jerusalem", "babylon", "egypt's", "constantinople",
+            "moscow", "petersburg", "st", "marseilles", "calais", "dover", "windsor", "westminster",
+            "piccadilly", "broadway", "manhattan", "brooklyn", "harlem", "heaven's", "eden", "zion",
+            "israel", "judea", "persia", "arabia", "turkey", "poland", "prussia", "austria", "hungary",
+            "sweden", "norway", "denmark", "brazil", "mexico", "peru", "chile", "cuba", "haiti",
+            "congo", "sahara", "himalaya", "bengal", "calcutta", "bombay", "madras", "ceylon",
+            "hampshire", "lancashire", "cornwall", "norfolk", "suffolk", "london-bridge", "thornfield",
+        ])
+    })
+    .contains(w)
+}
+
+/// Verbs of speech that attribute a quotation ("…," said Jo / Jo replied).
+pub fn is_speech_verb(w: &str) -> bool {
+    static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    S.get_or_init(|| {
+        set(&[
+            "said", "says", "say", "cried", "asked", "asks", "replied", "replies", "answered", "exclaimed",
+            "whispered", "muttered", "shouted", "continued", "added", "returned", "observed", "remarked",
+            "rejoined", "called", "began", "murmured", "sighed", "laughed", "groaned", "sobbed",
+            "screamed", "yelled", "demanded", "inquired", "enquired", "responded", "retorted",
+            "declared", "explained", "repeated", "interrupted", "protested", "pleaded", "urged",
+            "suggested", "admitted", "insisted", "persisted", "faltered", "stammered", "gasped",
+            "growled", "snapped", "sneered", "thought", "wrote", "went", "resumed", "concluded",
+            "ejaculated", "vociferated", "quoth", "corrected", "announced", "cautioned", "warned",
+            "commanded", "ordered", "promised", "begged", "sang", "chimed", "put", "broke",
+        ])
+    })
+    .contains(w)
+}
+
+/// Verbs that, right after a name, show the name is someone acting.
+pub fn is_person_verb(w: &str) -> bool {
+    static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    S.get_or_init(|| {
+        set(&[
+            "smiled", "laughed", "nodded", "looked", "turned", "walked", "ran", "sat", "stood", "rose",
+            "went", "came", "took", "gave", "felt", "knew", "thought", "saw", "heard", "seemed",
+            "wanted", "loved", "hated", "told", "asked", "answered", "replied", "cried", "wept",
+            "frowned", "shook", "stared", "sighed", "whispered", "shrugged", "glanced", "kissed",
+            "married", "died", "was", "had", "did", "would", "could", "should", "will", "has", "is",
+            "says", "said", "tried", "began", "made", "put", "got", "left", "entered", "opened",
+            "closed", "paused", "hesitated", "blushed", "started", "wrote", "read", "sang", "played",
+            "danced", "listened", "waited", "remembered", "replied", "returned", "added", "followed",
+            "himself", "herself", "who", "and", "leaned", "bent", "held", "lay", "slept", "woke",
+            "watched", "believed", "hoped", "feared", "wished", "liked", "meant", "cannot", "can't",
+            "couldn't", "wouldn't", "didn't", "don't", "won't", "isn't", "wasn't", "hasn't", "hadn't",
+        ])
+    })
+    .contains(w)
+}
+
+/// Prepositions that put a following name in a place ("at Bath", "to London").
+pub fn is_place_preposition(w: &str) -> bool {
+    matches!(w, "in" | "at" | "to" | "from" | "into" | "towards" | "toward" | "near" | "through" | "across" | "via" | "beyond" | "around" | "outside" | "inside" | "visit" | "reach" | "reached" | "leave" | "left")
+}
+
+/// Nickname → the formal given names it may stand for.
+pub fn nickname_targets(w: &str) -> &'static [&'static str] {
+    static M: OnceLock<HashMap<&'static str, &'static [&'static str]>> = OnceLock::new();
+    M.get_or_init(|| {
+        let pairs: &[(&str, &[&str])] = &[
+            ("lizzy", &["elizabeth", "eliza"]), ("lizzie", &["elizabeth", "eliza"]), ("liz", &["elizabeth"]),
+            ("beth", &["elizabeth"]), ("betsy", &["elizabeth"]), ("bess", &["elizabeth"]), ("bessie", &["elizabeth"]),
+            ("betty", &["elizabeth"]), ("eliza", &["elizabeth"]), ("libby", &["elizabeth"]),
+            ("jo", &["josephine", "joseph"]), ("meg", &["margaret"]), ("maggie", &["margaret"]), ("peggy", &["margaret"]),
+            ("daisy", &["margaret"]), ("madge", &["margaret"]), ("kitty", &["catherine", "katherine", "kathleen"]),
+            ("kate", &["catherine", "katherine"]), ("katie", &["catherine", "katherine"]), ("cathy", &["catherine"]),
+            ("jenny", &["jane", "jennifer"]), ("jennie", &["jane"]), ("janet", &["jane"]), ("nell", &["eleanor", "helen", "ellen"]),
+            ("nelly", &["eleanor", "helen", "ellen"]), ("nellie", &["eleanor", "helen", "ellen"]), ("polly", &["mary"]),
+            ("molly", &["mary"]), ("mamie", &["mary"]), ("sally", &["sarah"]), ("sukey", &["susan"]), ("sue", &["susan"]),
+            ("susie", &["susan"]), ("annie", &["anne", "ann", "anna"]), ("nan", &["anne", "ann"]), ("nancy", &["anne", "ann"]),
+            ("fanny", &["frances"]), ("franny", &["frances"]), ("patty", &["martha"]), ("mattie", &["martha", "matilda"]),
+            ("tilly", &["matilda"]), ("dolly", &["dorothy"]), ("dora", &["dorothy", "theodora"]), ("amy", &["amelia"]),
+            ("emmy", &["emily", "emma", "amelia"]), ("milly", &["mildred", "millicent", "emily"]), ("letty", &["letitia"]),
+            ("lucy", &["lucinda"]), ("becky", &["rebecca"]), ("rosie", &["rose", "rosamond"]), ("trudy", &["gertrude"]),
+            ("tom", &["thomas"]), ("tommy", &["thomas"]), ("bob", &["robert"]), ("bobby", &["robert"]), ("rob", &["robert"]),
+            ("robin", &["robert"]), ("bill", &["william"]), ("billy", &["william"]), ("will", &["william"]), ("willy", &["william"]),
+            ("willie", &["william"]), ("dick", &["richard"]), ("dicky", &["richard"]), ("rick", &["richard"]),
+            ("jack", &["john"]), ("johnny", &["john"]), ("jim", &["james"]), ("jimmy", &["james"]), ("jem", &["james", "jeremiah"]),
+            ("jamie", &["james"]), ("ned", &["edward", "edmund"]), ("ted", &["edward", "theodore"]), ("teddy", &["edward", "theodore"]),
+            ("eddie", &["edward"]), ("harry", &["henry", "harold"]), ("hal", &["henry"]), ("hank", &["henry"]),
+            ("charlie", &["charles"]), ("chas", &["charles"]), ("chuck", &["charles"]), ("joe", &["joseph"]), ("joey", &["joseph"]),
+            ("fred", &["frederick", "alfred"]), ("freddy", &["frederick"]), ("fritz", &["frederick"]), ("sam", &["samuel"]),
+            ("sammy", &["samuel"]), ("ben", &["benjamin"]), ("benny", &["benjamin"]), ("nick", &["nicholas"]),
+            ("tony", &["anthony"]), ("andy", &["andrew"]), ("dan", &["daniel"]), ("danny", &["daniel"]), ("davy", &["david"]),
+            ("dave", &["david"]), ("steve", &["stephen", "steven"]), ("matt", &["matthew"]), ("nat", &["nathaniel", "nathan"]),
+            ("pete", &["peter"]), ("phil", &["philip"]), ("walt", &["walter"]), ("wat", &["walter"]), ("larry", &["lawrence"]),
+            ("laurie", &["laurence", "lawrence"]), ("kit", &["christopher"]), ("ally", &["alexander", "alice"]),
+            ("alec", &["alexander"]), ("sandy", &["alexander"]), ("archie", &["archibald"]), ("bertie", &["albert", "herbert"]),
+            ("gus", &["augustus", "gustavus"]), ("dolph", &["adolphus"]), ("ike", &["isaac"]), ("abe", &["abraham"]),
+            ("zeke", &["ezekiel"]), ("hugh", &["hugo"]), ("mike", &["michael"]), ("mick", &["michael"]), ("pat", &["patrick"]),
+            ("paddy", &["patrick"]), ("sim", &["simon"]), ("georgie", &["george"]), ("geordie", &["george"]),
+        ];
+        pairs.iter().copied().collect()
+    })
+    .get(w)
+    .copied()
+    .unwrap_or(&[])
+}
+
+/// Gender of common English given names, where it is clear.
+pub fn given_name_gender(w: &str) -> Option<Gender> {
+    static M: OnceLock<HashMap<&'static str, Gender>> = OnceLock::new();
+    M.get_or_init(|| {
+        let male = [
+            "john", "james", "william", "george", "charles", "thomas", "henry", "edward", "robert",
+            "richard", "joseph", "frederick", "arthur", "albert", "alfred", "walter", "francis",
+            "samuel", "david", "peter", "paul", "michael", "daniel", "benjamin", "edmund", "stephen",
+            "philip", "hugh", "harry", "tom", "jack", "jim", "bob", "dick", "ned", "fred", "joe",
+            "sam", "ben", "bill", "will", "frank", "harold", "herbert", "ernest", "lewis", "louis",
+            "jacob", "isaac", "abraham", "adam", "matthew", "mark", "luke", "andrew", "simon",
+            "nicholas", "anthony", "christopher", "lawrence", "laurence", "theodore", "oliver",
+            "victor", "basil", "felix", "jasper", "roger", "ralph", "gilbert", "martin", "patrick",
+            "timothy", "jonathan", "nathaniel", "reuben", "silas", "amos", "eli", "jeremiah",
+            "alexander", "archibald", "augustus", "clarence", "cecil", "claude", "dorian", "edgar",
+            "ellis", "everard", "godfrey", "gerald", "horace", "humphrey", "ivan", "julius", "leonard",
+            "lionel", "maurice", "montague", "neville", "percy", "reginald", "rupert", "sydney",
+            "vincent", "wilfred", "huck", "huckleberry", "jem", "laurie", "teddy", "demi", "john's",
+        ];
+        let female = [
+            "mary", "elizabeth", "jane", "anne", "ann", "anna", "margaret", "catherine", "katherine",
+            "sarah", "emily", "emma", "charlotte", "harriet", "caroline", "eliza", "lucy", "alice",
+            "helen", "ellen", "eleanor", "frances", "fanny", "louisa", "amelia", "sophia", "maria",
+            "martha", "susan", "julia", "isabella", "diana", "georgiana", "hannah", "rebecca",
+            "rachel", "ruth", "esther", "agnes", "grace", "rose", "lily", "daisy", "florence", "edith",
+            "beatrice", "clara", "laura", "adele", "adèle", "blanche", "rosamond", "bessie", "bessy",
+            "meg", "jo", "beth", "amy", "kitty", "lydia", "lizzy", "jenny", "nelly", "polly", "molly",
+            "sally", "kate", "josephine", "margery", "marian", "marianne", "cecilia", "dorothy",
+            "judith", "lavinia", "lucinda", "matilda", "millicent", "olivia", "phoebe", "priscilla",
+            "sibyl", "sybil", "victoria", "virginia", "winifred", "hester", "dinah", "hetty",
+            "celia", "dorothea", "rosa", "nancy", "peggy", "betty", "madeline", "madeleine",
+            "marguerite", "sophie", "hermione", "hortense", "gwendolen", "estella", "pip's",
+        ];
+        male.iter()
+            .map(|w| (*w, Gender::Male))
+            .chain(female.iter().map(|w| (*w, Gender::Female)))
+            .collect()
+    })
+    .get(w)
+    .copied()
+}

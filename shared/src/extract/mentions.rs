@@ -1,0 +1,220 @@
+//! Proper-name mentions: spans of capitalised words, optionally after an honorific, whose
+//! capital is not explained by sentence position (decided from how the same word is written
+//! elsewhere in the book). Each mention carries the cues that tell a person from a place.
+
+use std::collections::HashMap;
+
+use super::lexicon::{self, TitleClass};
+use super::tokens::{Kind, Token};
+
+#[derive(Debug, Clone)]
+pub struct Mention {
+    /// Index of the first name token (after any title).
+    pub tok: usize,
+    /// Index one past the last name token.
+    pub end: usize,
+    pub title: Option<TitleClass>,
+    pub title_word: Option<String>,
+    /// Name words, normalised to "Title-case".
+    pub words: Vec<String>,
+    pub person_cue: f32,
+    pub place_cue: f32,
+}
+
+impl Mention {
+    pub fn surface(&self) -> String {
+        match &self.title_word {
+            Some(t) => format!("{} {}", t, self.words.join(" ")),
+            None => self.words.join(" "),
+        }
+    }
+}
+
+fn is_capitalised(w: &str) -> bool {
+    w.chars().next().is_some_and(char::is_uppercase)
+}
+
+fn normalise(w: &str) -> String {
+    let w = w.trim_end_matches("'s").trim_end_matches("’s").trim_end_matches('\'').trim_end_matches('’');
+    let mut out = String::with_capacity(w.len());
+    let all_caps = w.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) && w.chars().count() > 1;
+    let mut start = true;
+    for c in w.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else if all_caps {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+        start = c == '-';
+    }
+    out
+}
+
+fn lower(w: &str) -> String {
+    normalise(w).to_lowercase()
+}
+
+/// How each word is written across the book.
+#[derive(Default)]
+pub struct CaseStats {
+    /// capitalised, not at a sentence start
+    cap_mid: HashMap<String, u32>,
+    lower: HashMap<String, u32>,
+}
+
+impl CaseStats {
+    pub fn collect(tokens: &[Token]) -> CaseStats {
+        let mut s = CaseStats::default();
+        for t in tokens.iter().filter(|t| t.kind == Kind::Word) {
+            let l = lower(t.text);
+            if is_capitalised(t.text) {
+                if !t.sent_start {
+                    *s.cap_mid.entry(l).or_default() += 1;
+                }
+            } else if t.text.chars().next().is_some_and(char::is_lowercase) {
+                *s.lower.entry(l).or_default() += 1;
+            }
+        }
+        s
+    }
+
+    /// Whether a capitalised occurrence of `w` can be part of a name.
+    fn name_like(&self, w: &str, sent_start: bool) -> bool {
+        if lexicon::is_never_name(w) || w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        let cap = *self.cap_mid.get(w).unwrap_or(&0);
+        let low = *self.lower.get(w).unwrap_or(&0);
+        if sent_start {
+            cap >= 1 && low * 4 <= cap
+        } else {
+            low * 3 <= cap.max(1)
+        }
+    }
+}
+
+const CONNECTORS: &[&str] = &["de", "van", "von", "du", "da", "di", "del", "der", "le", "la", "st"];
+
+/// Finds the mentions in token order.
+pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word);
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if t.kind != Kind::Word || !is_capitalised(t.text) {
+            i += 1;
+            continue;
+        }
+        let l = lower(t.text);
+        // Title: "Mr." / "Mrs" / "Captain" followed by a capitalised word.
+        let mut title = None;
+        let mut title_word = None;
+        let mut j = i;
+        if let Some(class) = lexicon::title_class(&l) {
+            let mut k = i + 1;
+            if tokens.get(k).is_some_and(|p| p.text == ".") {
+                k += 1;
+            }
+            if word_at(k).is_some_and(|n| is_capitalised(n.text) && n.sent == t.sent && !lexicon::is_never_name(&lower(n.text)) ) {
+                title = Some(class);
+                title_word = Some(normalise(t.text) + if tokens[i + 1].text == "." { "." } else { "" });
+                j = k;
+            } else {
+                i += 1;
+                continue;
+            }
+        }
+        // Name words.
+        let mut words = Vec::new();
+        let mut k = j;
+        while let Some(w) = word_at(k) {
+            let lw = lower(w.text);
+            let first = words.is_empty();
+            if is_capitalised(w.text) && (title.is_some() || stats.name_like(&lw, w.sent_start && first) || (!first && !lexicon::is_never_name(&lw))) {
+                words.push(normalise(w.text));
+                let possessive = w.text.ends_with("'s") || w.text.ends_with("’s");
+                k += 1;
+                if possessive {
+                    break;
+                }
+                // initials: "J. Smith"
+                if w.text.chars().count() == 1 && tokens.get(k).is_some_and(|p| p.text == ".") {
+                    k += 1;
+                }
+            } else if !first && CONNECTORS.contains(&lw.as_str()) && word_at(k + 1).is_some_and(|n| is_capitalised(n.text)) {
+                words.push(w.text.to_string());
+                k += 1;
+            } else {
+                break;
+            }
+            if words.len() >= 4 {
+                break;
+            }
+        }
+        while words.last().is_some_and(|w| CONNECTORS.contains(&w.as_str())) {
+            words.pop();
+        }
+        if words.is_empty() {
+            i = j.max(i + 1);
+            continue;
+        }
+        let mut m = Mention { tok: j, end: k, title, title_word, words, person_cue: 0.0, place_cue: 0.0 };
+        score_cues(tokens, i, &mut m);
+        out.push(m);
+        i = k.max(i + 1);
+    }
+    out
+}
+
+fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
+    if m.title.is_some() {
+        m.person_cue += 2.0;
+    }
+    if m.words.iter().any(|w| lexicon::is_place_word(&w.to_lowercase())) {
+        m.place_cue += 3.0;
+    }
+    if m.words.iter().all(|w| lexicon::is_known_place(&w.to_lowercase())) {
+        m.place_cue += 3.0;
+    }
+    if m.words.first().is_some_and(|w| lexicon::given_name_gender(&w.to_lowercase()).is_some()) {
+        m.person_cue += 1.0;
+    }
+    let prev = start.checked_sub(1).and_then(|p| tokens.get(p));
+    let next_word = tokens[m.end..].iter().take(2).find(|t| t.kind == Kind::Word);
+    let next = tokens.get(m.end);
+    if let Some(p) = prev {
+        let lp = p.text.to_lowercase();
+        if p.kind == Kind::Word && lexicon::is_speech_verb(&lp) {
+            m.person_cue += 2.0;
+        }
+        if p.kind == Kind::Word && lexicon::is_place_preposition(&lp) {
+            m.place_cue += 1.0;
+        }
+        if p.kind == Kind::Word && (lp == "the") {
+            m.place_cue += 0.5;
+        }
+    }
+    if let Some(n) = next_word {
+        if n.sent == tokens[m.tok].sent {
+            let ln = n.text.to_lowercase();
+            if lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln) {
+                m.person_cue += 1.5;
+            }
+        }
+    }
+    let last = &tokens[m.end - 1];
+    if last.text.ends_with("'s") || last.text.ends_with("’s") {
+        m.person_cue += 0.5;
+    }
+    // Vocative inside a quotation: “…, Jane.” / “Jane, come here.”
+    if tokens[m.tok].in_quote {
+        let before = prev.map(|p| p.text);
+        let after = next.map(|n| n.text);
+        if matches!(before, Some(",") | Some("“") | Some("\"") | Some("‘")) && matches!(after, Some(",") | Some(".") | Some("!") | Some("?") | Some("”") | Some(";")) {
+            m.person_cue += 2.0;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Rule tests on small texts written for the purpose.
+
+use super::*;
+
+fn names(text: &str) -> Vec<CharacterProfile> {
+    analyse(text).profiles(50)
+}
+
+fn find<'a>(ps: &'a [CharacterProfile], name: &str) -> Option<&'a CharacterProfile> {
+    ps.iter().find(|p| p.name == name || p.aliases.iter().any(|a| a == name))
+}
+
+#[test]
+fn honorific_spans_and_distinct_spouses() {
+    let t = "Mr. Bennet was quiet. Mrs. Bennet talked. \"My dear Mr. Bennet,\" said Mrs. Bennet, \
+             \"have you heard?\" Mr. Bennet replied that he had not. Mrs. Bennet sighed.";
+    let ps = names(t);
+    let mr = find(&ps, "Mr. Bennet").expect("Mr. Bennet");
+    let mrs = find(&ps, "Mrs. Bennet").expect("Mrs. Bennet");
+    assert_ne!(mr.name, mrs.name, "{ps:#?}");
+    assert_eq!(mr.gender, Some(Gender::Male));
+    assert_eq!(mrs.gender, Some(Gender::Female));
+}
+
+#[test]
+fn full_name_given_name_and_titled_surname_merge() {
+    let t = "Jane Eyre walked in. Jane smiled at him. Miss Eyre, said the master, sit down. \
+             Jane sat. Edward Rochester frowned. Mr. Rochester said nothing. Rochester left.";
+    let ps = names(t);
+    let jane = find(&ps, "Jane Eyre").expect("Jane Eyre");
+    assert!(jane.aliases.contains(&"Jane".to_string()), "{jane:?}");
+    assert!(jane.aliases.contains(&"Miss Eyre".to_string()), "{jane:?}");
+    let r = find(&ps, "Edward Rochester").expect("Rochester");
+    assert!(r.aliases.contains(&"Mr. Rochester".to_string()), "{r:?}");
+    assert!(r.aliases.contains(&"Rochester".to_string()), "{r:?}");
+}
+
+#[test]
+fn nicknames_join_their_given_name() {
+    let t = "Elizabeth Bennet laughed. \"Lizzy,\" said her father, \"come here.\" Lizzy came. \
+             Elizabeth sat down beside him.";
+    let ps = names(t);
+    let e = find(&ps, "Elizabeth Bennet").expect("Elizabeth");
+    assert!(e.aliases.contains(&"Lizzy".to_string()), "{ps:#?}");
+}
+
+#[test]
+fn places_and_exclamations_are_not_people() {
+    let t = "\"Good God!\" she cried. They went to London in May. In London they met Harriet. \
+             Harriet said she loved London. \"Heaven help us,\" said Harriet. They left London \
+             for Bath on Sunday. Harriet wrote from Bath.";
+    let ps = names(t);
+    assert!(find(&ps, "Harriet").is_some(), "{ps:#?}");
+    for bad in ["London", "God", "Good God", "Heaven", "May", "Bath", "Sunday"] {
+        assert!(find(&ps, bad).is_none(), "{bad} taken for a person: {ps:#?}");
+    }
+}
+
+#[test]
+fn sentence_initial_capitals_need_evidence() {
+    let t = "Whenever it rained they stayed in. Nevertheless Tom went out. Tom was wet. \
+             Afterwards Tom laughed.";
+    let ps = names(t);
+    assert!(find(&ps, "Tom").is_some());
+    assert!(find(&ps, "Whenever").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Afterwards").is_none(), "{ps:#?}");
+}
+
+#[test]
+fn quotes_are_attributed_both_ways_and_by_turns() {
+    let t = "“I shall go to the ball tonight whatever anyone says,” said Meg.\n\n\
+             Jo said, “You will do nothing of the kind, my dear sister.”\n\n\
+             “I will go and dance with every single gentleman there.”\n\n\
+             “Then I shall stay home and read my book by the fire.”\n\n";
+    let ps = names(t);
+    let meg = find(&ps, "Meg").expect("Meg");
+    let jo = find(&ps, "Jo").expect("Jo");
+    assert_eq!(meg.quote_count, 2, "{ps:#?}");
+    assert_eq!(jo.quote_count, 2, "{ps:#?}");
+    assert!(meg.quotes.iter().any(|q| q.contains("dance with every")), "{meg:?}");
+}
+
+#[test]
+fn pronouns_count_and_infer_gender() {
+    let t = "Dorian looked at the picture. He hated it. He turned away, and he wept. \
+             Basil watched him. Dorian said he was tired.";
+    let ps = names(t);
+    let d = find(&ps, "Dorian").expect("Dorian");
+    assert_eq!(d.gender, Some(Gender::Male));
+    assert!(d.mentions > d.name_mentions, "{d:?}");
+}
+
+#[test]
+fn all_caps_and_curly_apostrophes() {
+    let t = "JANE came down. “Jane’s here,” said Bessie. Bessie laughed. Jane’s book fell.";
+    let ps = names(t);
+    let j = find(&ps, "Jane").expect("Jane");
+    assert!(j.name_mentions >= 3, "{j:?}");
+    assert!(find(&ps, "Bessie").is_some());
+}
+
+#[test]
+fn importance_ranks_the_protagonist_first_and_evidence_is_collected() {
+    let mut t = String::new();
+    for i in 0..20 {
+        t.push_str(&format!("Anna was tired on day {i}. Anna walked to the river with Karl. "));
+    }
+    t.push_str("Karl laughed. ");
+    let ps = names(&t);
+    assert_eq!(ps[0].name, "Anna");
+    assert!(!ps[0].descriptors.is_empty());
+    assert!(ps[0].actions.contains(&"walked".to_string()), "{:?}", ps[0].actions);
+    assert_eq!(ps[0].relations[0].name, "Karl");
+}
+
+#[test]
+fn many_characters_stay_linear() {
+    let mut t = String::new();
+    for i in 0..400 {
+        let name = format!("Zed{}", (b'a' + (i % 26) as u8) as char).repeat(1) + &"x".repeat(i / 26);
+        t.push_str(&format!("{name} said hello. Mr. {name} smiled. "));
+    }
+    let ps = names(&t);
+    // each distinct name is its own character; speed is measured by `falsafa bench extract`
+    assert!(ps.len() >= 300, "{}", ps.len());
+}

@@ -1,0 +1,176 @@
+//! Tokenizer for prose: words (with inner apostrophes and hyphens), punctuation, and quote marks
+//! classified as opening or closing; each word knows its sentence, paragraph, whether it starts
+//! a sentence (or a quotation) and whether it is inside a quotation. One pass, no allocation per
+//! token beyond the vector.
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Word,
+    Punct,
+    OpenQuote,
+    CloseQuote,
+}
+
+#[derive(Debug, Clone)]
+pub struct Token<'a> {
+    pub text: &'a str,
+    pub start: usize,
+    pub kind: Kind,
+    /// First word of a sentence or of a quotation: its capital says nothing about names.
+    pub sent_start: bool,
+    pub in_quote: bool,
+    pub sent: u32,
+    pub para: u32,
+}
+
+/// Abbreviations whose period does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "st", "messrs", "mme", "mlle", "jr", "sr", "capt", "col", "gen", "lt",
+    "rev", "prof", "hon", "sgt", "maj", "esq", "vs", "etc", "mt", "ft", "no", "bros",
+];
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Which single-quote style the text uses for dialogue (`‘…’` instead of `“…”`).
+fn single_quote_dialogue(text: &str) -> bool {
+    let doubles = text.matches('“').count() + text.matches('"').count();
+    let singles = text.match_indices('‘').count();
+    singles > 10 && singles > doubles * 2
+}
+
+pub fn tokenize(text: &str) -> Vec<Token<'_>> {
+    let singles = single_quote_dialogue(text);
+    let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5);
+    let mut sent = 0u32;
+    let mut para = 0u32;
+    let mut next_starts = true;
+    let mut in_quote = false;
+    let mut newlines = 0u32;
+    let bytes = text.as_bytes();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' {
+            newlines += 1;
+            if newlines >= 2 {
+                if !next_starts || in_quote {
+                    sent += 1;
+                }
+                para += 1;
+                next_starts = true;
+                in_quote = false;
+            }
+            continue;
+        }
+        if c.is_whitespace() {
+            continue;
+        }
+        newlines = 0;
+        if is_word_char(c) {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = chars.peek() {
+                let joins = (d == '\'' || d == '’' || d == '-')
+                    && text[j + d.len_utf8()..].chars().next().is_some_and(is_word_char);
+                if is_word_char(d) || joins {
+                    end = j + d.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(Token { text: &text[i..end], start: i, kind: Kind::Word, sent_start: next_starts, in_quote, sent, para });
+            next_starts = false;
+            continue;
+        }
+        let prev_is_space = i == 0 || bytes[i - 1].is_ascii_whitespace();
+        let kind = match c {
+            '“' => Kind::OpenQuote,
+            '”' => Kind::CloseQuote,
+            '"' => {
+                if in_quote {
+                    Kind::CloseQuote
+                } else {
+                    Kind::OpenQuote
+                }
+            }
+            '‘' if singles && prev_is_space => Kind::OpenQuote,
+            '’' if singles && in_quote => {
+                let next = text[i + c.len_utf8()..].chars().next();
+                if next.is_none_or(|n| !n.is_alphanumeric()) {
+                    Kind::CloseQuote
+                } else {
+                    Kind::Punct
+                }
+            }
+            _ => Kind::Punct,
+        };
+        match kind {
+            Kind::OpenQuote => {
+                in_quote = true;
+                next_starts = true;
+            }
+            Kind::CloseQuote => in_quote = false,
+            _ => {}
+        }
+        out.push(Token { text: &text[i..i + c.len_utf8()], start: i, kind, sent_start: false, in_quote, sent, para });
+        if matches!(c, '.' | '!' | '?') {
+            let abbrev = c == '.'
+                && out.len() >= 2
+                && out[out.len() - 2].kind == Kind::Word
+                && {
+                    let w = out[out.len() - 2].text;
+                    ABBREVIATIONS.contains(&w.to_ascii_lowercase().as_str())
+                        || (w.chars().count() == 1 && w.chars().all(char::is_uppercase))
+                };
+            if !abbrev {
+                sent += 1;
+                next_starts = true;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words<'a>(t: &'a [Token<'a>]) -> Vec<(&'a str, bool, bool)> {
+        t.iter().filter(|t| t.kind == Kind::Word).map(|t| (t.text, t.sent_start, t.in_quote)).collect()
+    }
+
+    #[test]
+    fn sentences_quotes_and_abbreviations() {
+        let toks = tokenize("Mr. Rochester came. “Jane, don’t go,” he said.\n\nThe end.");
+        let w = words(&toks);
+        assert_eq!(w[0], ("Mr", true, false));
+        assert_eq!(w[1], ("Rochester", false, false)); // no sentence break after "Mr."
+        assert_eq!(w[3], ("Jane", true, true)); // quotation start
+        assert_eq!(w[4], ("don’t", false, true));
+        assert_eq!(w[6], ("he", false, false));
+        assert_eq!(w[8], ("The", true, false));
+        assert!(toks.iter().any(|t| t.kind == Kind::OpenQuote));
+        assert!(toks.iter().any(|t| t.kind == Kind::CloseQuote));
+        assert_eq!(toks.last().unwrap().para, 1);
+    }
+
+    #[test]
+    fn straight_quotes_toggle_and_reset_per_paragraph() {
+        let toks = tokenize("\"Come,\" said Meg.\n\n\"No\n\n\"Yes,\" said Jo.");
+        let w = words(&toks);
+        assert_eq!(w[1], ("said", false, false));
+        assert_eq!(w[3], ("No", true, true));
+        assert_eq!(w[4], ("Yes", true, true));
+        assert_eq!(w[5], ("said", false, false));
+    }
+
+    #[test]
+    fn hyphens_and_apostrophes_stay_inside_words() {
+        let toks = tokenize("Mary-Anne's well-known tea -- fine.");
+        let w = words(&toks);
+        assert_eq!(w[0].0, "Mary-Anne's");
+        assert_eq!(w[1].0, "well-known");
+    }
+}

@@ -1,0 +1,57 @@
+//! The axum routers. One `Router` per function (processing, chat, ops) and `all` for the local
+//! server; the same handlers answer on Lambda (lambda_http), on a socket and in tests.
+
+pub mod body;
+pub mod chat;
+pub mod error;
+pub mod metrics_layer;
+pub mod ops;
+pub mod processing;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::app::App;
+
+/// Largest accepted request body (the two business bodies are a few hundred bytes).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+fn finish(router: Router<Arc<App>>, app: Arc<App>) -> Router {
+    router
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), metrics_layer::track))
+        .with_state(app)
+}
+
+/// `POST /character/processing`.
+pub fn processing_router(app: Arc<App>) -> Router {
+    finish(Router::new().route("/character/processing", post(processing::submit)), app)
+}
+
+/// `POST /character/chat` (SSE).
+pub fn chat_router(app: Arc<App>) -> Router {
+    finish(Router::new().route("/character/chat", post(chat::chat)), app)
+}
+
+/// `GET /health`, `GET /metrics`.
+pub fn ops_router(app: Arc<App>) -> Router {
+    finish(
+        Router::new().route("/health", get(ops::health)).route("/metrics", get(ops::metrics)),
+        app,
+    )
+}
+
+/// Every route, for `falsafa serve` and the tests.
+pub fn router(app: Arc<App>) -> Router {
+    finish(
+        Router::new()
+            .route("/health", get(ops::health))
+            .route("/metrics", get(ops::metrics))
+            .route("/character/processing", post(processing::submit))
+            .route("/character/chat", post(chat::chat)),
+        app,
+    )
+}

@@ -1,0 +1,61 @@
+//! `POST /character/processing`: validate, confirm the book, download the file (size-capped,
+//! UTF-8), RPUSH the job to `processing_queue`, answer 202. Nothing is queued on any rejection.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::domain::Job;
+use crate::ingest::fetch;
+use crate::ports::queue::PROCESSING_QUEUE;
+
+use super::body::JsonBody;
+use super::error::ApiError;
+
+#[derive(Debug, Deserialize)]
+pub struct ProcessingRequest {
+    pub book_id: Uuid,
+    pub file_url: String,
+    pub user_id: Uuid,
+}
+
+#[tracing::instrument(skip_all, name = "http.processing", fields(book_id = %req.book_id))]
+pub async fn submit(
+    State(app): State<Arc<App>>,
+    JsonBody(req): JsonBody<ProcessingRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    if req.file_url.len() > 4096 {
+        return Err(ApiError::bad_request("file_url is longer than 4096 characters"));
+    }
+    let url = fetch::check_url(&req.file_url, app.config.allow_loopback_urls)
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let book = app.records.get_book(req.book_id).await.map_err(ApiError::internal)?;
+    if book.is_none() {
+        return Err(ApiError::unprocessable(format!("book {} not found", req.book_id)));
+    }
+    fetch::download(&app.http, url, app.config.max_file_bytes)
+        .await
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+
+    let job = Job {
+        job_id: Uuid::new_v4().to_string(),
+        book_id: req.book_id,
+        file_url: req.file_url,
+        user_id: req.user_id,
+        enqueued_at: Utc::now(),
+    };
+    let raw = serde_json::to_string(&job).map_err(ApiError::internal)?;
+    app.queue.push(PROCESSING_QUEUE, &raw).await.map_err(ApiError::internal)?;
+    app.metrics.processing_jobs_queued_total.inc();
+    app.poller_kick.notify_one();
+    tracing::info!(job_id = %job.job_id, "job queued");
+    Ok((StatusCode::ACCEPTED, Json(json!({ "status": "accepted", "job_id": job.job_id }))))
+}
