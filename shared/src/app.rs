@@ -13,6 +13,7 @@ use crate::adapters::memory_kv::MemoryKv;
 use crate::adapters::memory_vector::MemoryVectorIndex;
 use crate::adapters::no_reranker::NoReranker;
 use crate::adapters::offline_llm::OfflineLlm;
+use crate::adapters::paced_llm::PacedLlm;
 use crate::adapters::sqlite_records::SqliteRecords;
 use crate::adapters::tantivy_lexical::TantivyLexicalIndex;
 use crate::config::{Config, EmbeddingProvider, LlmProvider, RecordsConfig};
@@ -97,7 +98,11 @@ impl App {
             queue: kv,
             dispatch: Arc::new(dispatch),
             prompts: Arc::new(FilePromptArchive::new(&config.prompt_storage)),
-            llm: Arc::new(OfflineLlm),
+            llm: if config.llm.token_delay.is_zero() {
+                Arc::new(OfflineLlm)
+            } else {
+                Arc::new(PacedLlm::new(Arc::new(OfflineLlm), config.llm.token_delay))
+            },
             embedder: Arc::new(HashingEmbedder::new(config.embedding.dimension)),
             reranker: Arc::new(NoReranker),
             records,

@@ -36,6 +36,8 @@ pub struct LlmConfig {
     pub base_url: Option<String>,
     pub api_key: Option<String>,
     pub timeout: Duration,
+    /// Pause before each streamed token (0: none); paces the offline responder like a model.
+    pub token_delay: Duration,
 }
 
 /// Which embedder turns text into vectors.
@@ -181,6 +183,7 @@ impl Config {
             base_url: env.get("LLM_BASE_URL").map(Into::into),
             api_key: env.get("LLM_API_KEY").map(Into::into),
             timeout: Duration::from_secs(env.parse("LLM_TIMEOUT_SECS", 60)?),
+            token_delay: Duration::from_millis(env.parse("LLM_TOKEN_DELAY_MS", 0)?),
         };
 
         let embedding_provider = match env.get("EMBEDDING_PROVIDER").unwrap_or("hashing") {

@@ -7,5 +7,6 @@ pub mod memory_kv;
 pub mod memory_vector;
 pub mod no_reranker;
 pub mod offline_llm;
+pub mod paced_llm;
 pub mod sqlite_records;
 pub mod tantivy_lexical;

@@ -177,7 +177,13 @@ fn sentences(text: &str) -> Vec<String> {
     let mut cur = String::new();
     for ch in text.chars() {
         cur.push(ch);
-        if matches!(ch, '.' | '!' | '?') {
+        let abbreviation = ch == '.'
+            && cur
+                .trim_end_matches('.')
+                .rsplit(|c: char| !c.is_alphabetic())
+                .next()
+                .is_some_and(|w| matches!(w, "Mr" | "Mrs" | "Ms" | "Dr" | "St" | "Mme" | "Mlle") || w.chars().count() == 1);
+        if matches!(ch, '.' | '!' | '?') && !abbreviation {
             let s = cur.split_whitespace().collect::<Vec<_>>().join(" ");
             if s.len() >= 30 && s.len() <= 400 {
                 out.push(s);
