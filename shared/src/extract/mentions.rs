@@ -80,15 +80,17 @@ impl CaseStats {
         s
     }
 
-    /// Whether a capitalised occurrence of `w` can be part of a name.
-    fn name_like(&self, w: &str, sent_start: bool) -> bool {
+    /// Whether a capitalised occurrence of `w` can be part of a name. At a sentence start the
+    /// capital proves nothing: the word must be a name elsewhere, or be followed by a name word
+    /// or a verb of speech or action (`evidence_after`), and never be written in lower case.
+    fn name_like(&self, w: &str, sent_start: bool, evidence_after: bool) -> bool {
         if lexicon::is_never_name(w) || w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
             return false;
         }
         let cap = *self.cap_mid.get(w).unwrap_or(&0);
         let low = *self.lower.get(w).unwrap_or(&0);
         if sent_start {
-            cap >= 1 && low * 4 <= cap
+            (cap >= 1 && low * 4 <= cap) || (evidence_after && low == 0)
         } else {
             low * 3 <= cap.max(1)
         }
@@ -133,7 +135,12 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         while let Some(w) = word_at(k) {
             let lw = lower(w.text);
             let first = words.is_empty();
-            if is_capitalised(w.text) && (title.is_some() || stats.name_like(&lw, w.sent_start && first) || (!first && !lexicon::is_never_name(&lw))) {
+            let evidence_after = word_at(k + 1).is_some_and(|n| {
+                let ln = lower(n.text);
+                (is_capitalised(n.text) && !lexicon::is_never_name(&ln))
+                    || (n.sent == w.sent && (lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln)))
+            }) || w.text.ends_with("'s") || w.text.ends_with("’s");
+            if is_capitalised(w.text) && (title.is_some() || stats.name_like(&lw, w.sent_start && first, evidence_after) || (!first && !lexicon::is_never_name(&lw))) {
                 words.push(normalise(w.text));
                 let possessive = w.text.ends_with("'s") || w.text.ends_with("’s");
                 k += 1;

@@ -3,7 +3,7 @@
 use super::*;
 
 fn names(text: &str) -> Vec<CharacterProfile> {
-    analyse(text).profiles(50)
+    analyse(text).profiles(1000)
 }
 
 fn find<'a>(ps: &'a [CharacterProfile], name: &str) -> Option<&'a CharacterProfile> {
