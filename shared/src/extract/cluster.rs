@@ -37,7 +37,13 @@ impl Entity {
         // Mrs and Miss of one surname are mother and daughter, not one woman.
         let married = |c: &TitleClass| matches!(c, TitleClass::Mrs);
         let unmarried = |c: &TitleClass| matches!(c, TitleClass::Miss);
-        !((married(&t) && self.titles.iter().any(unmarried)) || (unmarried(&t) && self.titles.iter().any(married)))
+        let female = |c: &TitleClass| matches!(c, TitleClass::Mrs | TitleClass::Miss | TitleClass::FemaleKin);
+        // Dr. Marjoribanks is not Miss Marjoribanks.
+        let neutral_vs_female = (t == TitleClass::Neutral && self.titles.iter().any(female))
+            || (female(&t) && self.titles.contains(&TitleClass::Neutral));
+        !(neutral_vs_female
+            || (married(&t) && self.titles.iter().any(unmarried))
+            || (unmarried(&t) && self.titles.iter().any(married)))
     }
 }
 

@@ -47,7 +47,8 @@ pub fn title_class(w: &str) -> Option<TitleClass> {
         | "count" | "duke" | "baron" | "king" | "prince" | "earl" | "squire" | "sergeant" | "sgt"
         | "captain" | "capt" | "colonel" | "col" | "major" | "lieutenant" | "lt" | "general" | "gen"
         | "admiral" | "commander" | "corporal" | "private" | "father" | "brother" | "friar"
-        | "abbé" | "marquis" | "viscount" | "emperor" | "sheriff" | "esquire" => {
+        | "abbé" | "marquis" | "viscount" | "emperor" | "sheriff" | "esquire" | "citoyen"
+        | "citizen" | "comrade" | "chevalier" | "sieur" | "lieut" => {
             if matches!(w, "father" | "brother") {
                 MaleKin
             } else {
@@ -63,7 +64,7 @@ pub fn title_class(w: &str) -> Option<TitleClass> {
         }
         "mrs" | "madame" | "mme" | "madam" | "dame" | "lady" | "duchess" | "countess" | "queen"
         | "princess" | "baroness" | "marchioness" | "signora" | "frau" | "senora" | "señora"
-        | "empress" => Mrs,
+        | "empress" | "widow" | "citoyenne" => Mrs,
         "miss" | "mademoiselle" | "mlle" | "ms" | "fraulein" | "signorina" => Miss,
         "aunt" | "auntie" | "mother" | "sister" | "grandmother" | "granny" | "grandma" | "nurse"
         | "mistress" | "mammy" | "mama" | "mamma" => FemaleKin,
@@ -159,7 +160,8 @@ pub fn is_place_word(w: &str) -> bool {
             "bureau", "department", "ministry", "parliament", "navy", "army", "regiment", "empire",
             "kingdom", "republic", "state", "states", "province", "district", "shire", "chambers",
             "library", "gallery", "cafe", "café", "restaurant", "tavern", "arms", "exchange", "mills",
-            "works", "railway", "line", "ship", "hotel", "club",
+            "works", "railway", "line", "ship", "landing", "wharf", "quay", "pier", "docks",
+            "crossing", "junction", "mine", "mines", "camp", "fort", "quarter", "quarters",
         ])
     })
     .contains(w)
@@ -172,10 +174,11 @@ pub fn is_known_place(w: &str) -> bool {
         set(&[
             "england", "london", "france", "paris", "america", "europe", "italy", "rome", "germany",
             "spain", "ireland", "scotland", "wales", "india", "china", "japan", "russia", "africa",
-            "asia", "egypt", "greece", "athens", "venice", "florence", "naples", "vienna", "berlin",
+            "asia", "egypt", "greece", "athens", "venice", "naples", "vienna", "berlin",
             "madrid", "lisbon", "holland", "belgium", "brussels", "switzerland", "geneva", "canada",
-            "australia", "boston", "york", "new", "washington", "philadelphia", "chicago", "virginia",
-            "carolina", "georgia", "kentucky", "ohio", "mississippi", "missouri", "louisiana",
+            "australia", "boston", "york", "new", "washington", "philadelphia", "chicago",
+            "carolina", "connecticut", "pennsylvania", "maryland", "delaware", "jersey", "illinois",
+            "indiana", "tennessee", "alabama", "arkansas", "iowa", "michigan", "wisconsin", "kentucky", "ohio", "mississippi", "missouri", "louisiana",
             "orleans", "texas", "california", "massachusetts", "maine", "vermont", "jamaica", "indies",
             "bath", "oxford", "cambridge", "edinburgh", "dublin", "liverpool", "manchester",
             "birmingham", "bristol", "brighton", "yorkshire", "devonshire", "kent", "surrey", "sussex",
@@ -321,4 +324,23 @@ pub fn given_name_gender(w: &str) -> Option<Gender> {
     })
     .get(w)
     .copied()
+}
+
+/// Words that are usually not names but are given names next to another name word
+/// ("May Welland", "Jo March", "Florence Linden").
+pub fn is_ambiguous_name(w: &str) -> bool {
+    matches!(
+        w,
+        "may" | "june" | "april" | "august" | "march" | "will" | "grace" | "hope" | "faith" | "rose"
+            | "mercy" | "patience" | "prudence" | "charity" | "christian" | "florence" | "virginia"
+            | "georgia" | "earnest" | "young" | "little" | "black" | "brown" | "white" | "green"
+            | "king" | "bishop" | "baker" | "cook" | "long" | "gay" | "sterling" | "wood" | "hall"
+    )
+}
+
+/// Surnames of places: a weak cue ("Carlingford", "Ashford", but also "Ashburnham").
+pub fn has_place_suffix(w: &str) -> bool {
+    ["ford", "shire", "bury", "chester", "minster", "borough", "burgh", "mouth", "caster", "by"]
+        .iter()
+        .any(|s| w.len() > s.len() + 3 && w.ends_with(s))
 }

@@ -87,6 +87,16 @@ impl CaseStats {
         if lexicon::is_never_name(w) || w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
             return false;
         }
+        // contractions of never-names: I've, I'd, I'll
+        if let Some((head, _)) = w.split_once(['\'', '’']) {
+            if lexicon::is_never_name(head) {
+                return false;
+            }
+        }
+        // plural nationalities and groups: Englishmen, Frenchmen, Gentlemen
+        if w.len() > 5 && w.ends_with("men") {
+            return false;
+        }
         let cap = *self.cap_mid.get(w).unwrap_or(&0);
         let low = *self.lower.get(w).unwrap_or(&0);
         if sent_start {
@@ -140,7 +150,17 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 (is_capitalised(n.text) && !lexicon::is_never_name(&ln))
                     || (n.sent == w.sent && (lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln)))
             }) || w.text.ends_with("'s") || w.text.ends_with("’s");
-            if is_capitalised(w.text) && (title.is_some() || stats.name_like(&lw, w.sent_start && first, evidence_after) || (!first && !lexicon::is_never_name(&lw))) {
+            let next_is_name = word_at(k + 1).is_some_and(|n| {
+                let ln = lower(n.text);
+                is_capitalised(n.text) && n.sent == w.sent && !lexicon::is_never_name(&ln) && stats.name_like(&ln, false, true)
+            });
+            let ambiguous_ok = lexicon::is_ambiguous_name(&lw) && (!first || next_is_name || title.is_some());
+            // “Marmee, come here” — a vocative at the start of a quotation
+            let vocative = first && w.in_quote && w.sent_start
+                && tokens.get(k + 1).is_some_and(|p| matches!(p.text, "," | "!"))
+                && stats.lower.get(&lw).is_none();
+            let nameish = stats.name_like(&lw, w.sent_start && first, evidence_after || vocative);
+            if is_capitalised(w.text) && (title.is_some() || ambiguous_ok || nameish || (!first && !lexicon::is_never_name(&lw))) {
                 words.push(normalise(w.text));
                 let possessive = w.text.ends_with("'s") || w.text.ends_with("’s");
                 k += 1;
@@ -183,8 +203,11 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
     if m.words.iter().any(|w| lexicon::is_place_word(&w.to_lowercase())) {
         m.place_cue += 3.0;
     }
-    if m.words.iter().all(|w| lexicon::is_known_place(&w.to_lowercase())) {
+    if m.words.last().is_some_and(|w| lexicon::is_known_place(&w.to_lowercase())) {
         m.place_cue += 3.0;
+    }
+    if m.title.is_none() && m.words.last().is_some_and(|w| lexicon::has_place_suffix(&w.to_lowercase())) {
+        m.place_cue += 1.0;
     }
     if m.words.first().is_some_and(|w| lexicon::given_name_gender(&w.to_lowercase()).is_some()) {
         m.person_cue += 1.0;

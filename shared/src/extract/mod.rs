@@ -401,6 +401,19 @@ fn build_profiles(
         let name = names[e].clone();
         let mut aliases: Vec<(&String, &usize)> = ent.forms.iter().filter(|(f, _)| **f != name).collect();
         aliases.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let mut aliases: Vec<String> = aliases.into_iter().map(|(f, _)| f.clone()).collect();
+        // A titled form also answers to the bare name ("Prince Prospero" → "Prospero").
+        for form in [&name].into_iter().chain(ent.forms.keys()) {
+            let mut words = form.split_whitespace();
+            let first = words.next().unwrap_or("").trim_end_matches('.').to_lowercase();
+            let rest: Vec<&str> = words.collect();
+            if lexicon::title_class(&first).is_some() && !rest.is_empty() {
+                let bare = rest.join(" ");
+                if bare != name && !aliases.contains(&bare) && bare.split_whitespace().count() >= 1 {
+                    aliases.push(bare);
+                }
+            }
+        }
         let mut actions: Vec<(&String, &usize)> = s.actions.iter().collect();
         actions.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let mut rel: Vec<(&usize, &usize)> = s.cooccur.iter().filter(|(o, _)| is_person[**o]).collect();
@@ -412,7 +425,7 @@ fn build_profiles(
         let importance = ent.count as f32 + 0.3 * s.pronouns as f32 + 1.5 * s.quote_count as f32;
         out.push(CharacterProfile {
             name,
-            aliases: aliases.into_iter().map(|(f, _)| f.clone()).collect(),
+            aliases,
             mentions: ent.count + s.pronouns,
             name_mentions: ent.count,
             gender: gender[e],
