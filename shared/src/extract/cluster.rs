@@ -107,9 +107,22 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
                     .filter(|&e| key.title.is_none_or(|t| ents[e].compatible_title(t)))
                     .max_by_key(|&e| (ents[e].count, std::cmp::Reverse(e)))
             };
+            // In a family (several characters share the surname), "Mrs. Reed" is not guessed
+            // onto "Georgiana Reed": it joins only someone already called by that title.
+            let family = |cands: Option<&Vec<usize>>, ents: &Vec<Entity>| -> Option<usize> {
+                let c = cands?;
+                if c.len() <= 1 {
+                    return pick(Some(c), ents);
+                }
+                let t = key.title?;
+                c.iter()
+                    .copied()
+                    .filter(|&e| ents[e].titles.contains(&t))
+                    .max_by_key(|&e| (ents[e].count, std::cmp::Reverse(e)))
+            };
             match key.title {
                 Some(TitleClass::Male | TitleClass::Mrs | TitleClass::Miss | TitleClass::Neutral) => {
-                    pick(by_surname.get(w), &entities).or_else(|| pick(by_given.get(w), &entities))
+                    family(by_surname.get(w), &entities).or_else(|| pick(by_given.get(w), &entities))
                 }
                 Some(_) => pick(by_given.get(w), &entities).or_else(|| pick(by_surname.get(w), &entities)),
                 None => pick(by_given.get(w), &entities)

@@ -136,7 +136,8 @@ pub fn is_never_name(w: &str) -> bool {
             "without", "within", "about", "above", "below", "across", "against", "along", "among",
             "around", "behind", "beside", "between", "beyond", "down", "during", "except", "inside",
             "near", "off", "out", "outside", "over", "past", "round", "through", "toward", "towards",
-            "under", "unlike", "via", "ok", "okay", "mm", "hm", "hmm", "eh", "huh", "ugh",
+            "under", "unlike", "via", "ok", "okay", "mm", "hm", "hmm", "eh", "huh", "ugh", "time", "war", "death", "night", "day", "dreams",
+            "nature", "fate", "fortune", "love", "life", "truth", "justice", "liberty", "society",
         ])
     })
     .contains(w)

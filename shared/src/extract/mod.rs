@@ -68,7 +68,7 @@ struct EntityStats {
     cooccur: HashMap<usize, usize>,
 }
 
-const PRONOUN_WINDOW: usize = 12;
+const PRONOUN_WINDOW: usize = 25;
 
 /// Runs the whole pass; linear in the text except for per-paragraph co-occurrence.
 pub fn analyse(text: &str) -> Analysis {
@@ -99,10 +99,14 @@ pub fn analyse(text: &str) -> Analysis {
 
     // Gender votes from the first third-person pronoun soon after a mention (same sentence).
     for (m, &e) in ments.iter().zip(&mention_entity) {
-        let sent = toks[m.tok].sent;
+        let (sent, para) = (toks[m.tok].sent, toks[m.tok].para);
         for t in toks[m.end..].iter().take(PRONOUN_WINDOW).filter(|t| t.kind == Kind::Word) {
-            if t.sent != sent {
+            // the rest of the sentence and the next one, within the paragraph, outside quotes
+            if t.sent > sent + 1 || t.para != para {
                 break;
+            }
+            if t.in_quote {
+                continue;
             }
             match t.text.to_lowercase().as_str() {
                 "he" | "him" | "his" | "himself" => {
