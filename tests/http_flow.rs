@@ -14,7 +14,9 @@ async fn ingested() -> (TestServer, Uuid, Uuid) {
     let base = file_server(vec![("/storage/dorian.txt", BUNDLED_TEXT.to_string())]).await;
     let user = Uuid::new_v4();
     let book = t.add_book(user).await;
-    let job_id = t.ingest(book, user, &format!("{base}/storage/dorian.txt")).await;
+    let job_id = t
+        .ingest(book, user, &format!("{base}/storage/dorian.txt"))
+        .await;
     assert!(Uuid::parse_str(&job_id).is_ok(), "{job_id}");
     (t, user, book)
 }
@@ -23,7 +25,10 @@ async fn ingested() -> (TestServer, Uuid, Uuid) {
 async fn processing_builds_characters_indexes_and_prompt_files() {
     let (t, _user, book) = ingested().await;
     let b = t.app.records.get_book(book).await.unwrap().unwrap();
-    assert_eq!(b.processing_status, shared::schema::ProcessingStatus::Completed);
+    assert_eq!(
+        b.processing_status,
+        shared::schema::ProcessingStatus::Completed
+    );
 
     let chars = t.app.records.list_characters(book).await.unwrap();
     assert!(chars.len() >= 3, "{chars:?}");
@@ -35,25 +40,55 @@ async fn processing_builds_characters_indexes_and_prompt_files() {
     assert!(chars[0].is_primary && chars[0].sort_order == 0);
     for c in &chars {
         assert!(!c.system_prompt.is_empty());
-        let path = t.dir.path().join("prompts").join(book.to_string()).join(format!("{}.md", safe_name(&c.name)));
-        let file = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let path = t
+            .dir
+            .path()
+            .join("prompts")
+            .join(book.to_string())
+            .join(format!("{}.md", safe_name(&c.name)));
+        let file =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(file, c.system_prompt);
         assert!(file.contains(&c.name));
     }
 
-    let n = t.app.vectors.count(book).await.unwrap().expect("vector collection");
+    let n = t
+        .app
+        .vectors
+        .count(book)
+        .await
+        .unwrap()
+        .expect("vector collection");
     assert!(n > 100, "{n} chunks");
-    let ids = t.app.lexical.document_ids(book).await.unwrap().expect("lexical collection");
+    let ids = t
+        .app
+        .lexical
+        .document_ids(book)
+        .await
+        .unwrap()
+        .expect("lexical collection");
     let mut want: Vec<String> = (0..n).map(|i| format!("{book}:{i}")).collect();
     want.sort();
     assert_eq!(ids, want);
 
     // A re-run of the same book recreates, not duplicates.
     let base = file_server(vec![("/again.txt", BUNDLED_TEXT.to_string())]).await;
-    t.ingest(book, Uuid::new_v4(), &format!("{base}/again.txt")).await;
-    assert_eq!(t.app.records.list_characters(book).await.unwrap().len(), chars.len());
+    t.ingest(book, Uuid::new_v4(), &format!("{base}/again.txt"))
+        .await;
+    assert_eq!(
+        t.app.records.list_characters(book).await.unwrap().len(),
+        chars.len()
+    );
     assert_eq!(t.app.vectors.count(book).await.unwrap(), Some(n));
-    assert_eq!(t.app.lexical.document_ids(book).await.unwrap().map(|v| v.len()), Some(n));
+    assert_eq!(
+        t.app
+            .lexical
+            .document_ids(book)
+            .await
+            .unwrap()
+            .map(|v| v.len()),
+        Some(n)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,24 +97,45 @@ async fn chat_streams_tokens_then_done_and_persists_the_turn() {
     let top = t.app.records.list_characters(book).await.unwrap().remove(0);
     let session = t.add_session(user, book, top.id).await;
 
-    let body = TestServer::chat_body(user, top.id, book, session, "What did Basil paint, and why did it frighten you?");
-    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {}).await.unwrap() else {
+    let body = TestServer::chat_body(
+        user,
+        top.id,
+        book,
+        session,
+        "What did Basil paint, and why did it frighten you?",
+    );
+    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
+        .await
+        .unwrap()
+    else {
         panic!("rejected")
     };
     let (done, tokens) = events.split_last().expect("events");
     assert!(tokens.len() > 5, "{events:?}");
-    assert!(tokens.iter().all(|e| e.get("token").is_some()), "{events:?}");
+    assert!(
+        tokens.iter().all(|e| e.get("token").is_some()),
+        "{events:?}"
+    );
     assert_eq!(done["done"], json!(true));
-    let streamed: String = tokens.iter().map(|e| e["token"].as_str().unwrap()).collect();
+    let streamed: String = tokens
+        .iter()
+        .map(|e| e["token"].as_str().unwrap())
+        .collect();
     assert_eq!(done["full_response"].as_str().unwrap(), streamed);
     assert_eq!(done["model"], json!("falsafa-offline"));
     assert!(!done["citations"].as_array().unwrap().is_empty());
-    assert!(streamed.contains("Basil") || streamed.to_lowercase().contains("paint"), "{streamed}");
+    assert!(
+        streamed.contains("Basil") || streamed.to_lowercase().contains("paint"),
+        "{streamed}"
+    );
 
     let msgs = t.app.records.recent_messages(session, 10).await.unwrap();
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[0].role, shared::domain::Role::User);
-    assert_eq!(msgs[0].content, "What did Basil paint, and why did it frighten you?");
+    assert_eq!(
+        msgs[0].content,
+        "What did Basil paint, and why did it frighten you?"
+    );
     assert_eq!(msgs[1].content, streamed);
     assert_eq!(msgs[1].metadata["offline"], json!(true));
     let s = t.app.records.get_session(session).await.unwrap().unwrap();
@@ -88,19 +144,64 @@ async fn chat_streams_tokens_then_done_and_persists_the_turn() {
 
     // A second turn sees the first in its history and bumps the count again.
     let body = TestServer::chat_body(user, top.id, book, session, "And Lord Henry?");
-    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {}).await.unwrap() else {
+    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
+        .await
+        .unwrap()
+    else {
         panic!("rejected")
     };
     assert_eq!(events.last().unwrap()["done"], json!(true));
-    assert_eq!(t.app.records.get_session(session).await.unwrap().unwrap().message_count, 4);
-    assert_eq!(t.app.records.recent_messages(session, 10).await.unwrap().len(), 4);
+    assert_eq!(
+        t.app
+            .records
+            .get_session(session)
+            .await
+            .unwrap()
+            .unwrap()
+            .message_count,
+        4
+    );
+    assert_eq!(
+        t.app
+            .records
+            .recent_messages(session, 10)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
 
     // The lock was released and the metrics saw both routes.
-    assert!(t.app.cache.ttl(&format!("chat:lock:{session}")).await.unwrap().is_none());
-    let metrics = t.client.get(t.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"http_requests_total{endpoint="/character/chat",method="POST",status_code="200"} 2"#), "{metrics}");
-    assert!(metrics.contains(r#"processing_jobs_processed_total{status="success"} 1"#), "{metrics}");
-    assert!(metrics.contains("processing_pipeline_duration_seconds_count{phase=\"booknlp\"} 1"), "{metrics}");
+    assert!(t
+        .app
+        .cache
+        .ttl(&format!("chat:lock:{session}"))
+        .await
+        .unwrap()
+        .is_none());
+    let metrics = t
+        .client
+        .get(t.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            r#"http_requests_total{endpoint="/character/chat",method="POST",status_code="200"} 2"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"processing_jobs_processed_total{status="success"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("processing_pipeline_duration_seconds_count{phase=\"booknlp\"} 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,27 +209,42 @@ async fn processing_rejects_bad_input_and_queues_nothing() {
     let t = TestServer::start(&[]).await;
     let user = Uuid::new_v4();
     let book = t.add_book(user).await;
-    let base = file_server(vec![("/b.txt", "Some text.".into()), ("/b.pdf", "%PDF".into())]).await;
+    let base = file_server(vec![
+        ("/b.txt", "Some text.".into()),
+        ("/b.pdf", "%PDF".into()),
+    ])
+    .await;
     let ok_url = format!("{base}/b.txt");
 
-    for bad in ["{", "[]", "{\"book_id\": 1}", &json!({"book_id": "nope", "file_url": ok_url, "user_id": user}).to_string(),
-        &json!({"book_id": book, "user_id": user}).to_string()] {
+    for bad in [
+        "{",
+        "[]",
+        "{\"book_id\": 1}",
+        &json!({"book_id": "nope", "file_url": ok_url, "user_id": user}).to_string(),
+        &json!({"book_id": book, "user_id": user}).to_string(),
+    ] {
         let (status, body) = t.post("/character/processing", bad).await;
         assert_eq!(status, 400, "{bad} → {body}");
         assert!(body["error"].as_str().is_some(), "{body}");
     }
-    let missing = json!({"book_id": Uuid::new_v4(), "file_url": ok_url, "user_id": user}).to_string();
+    let missing =
+        json!({"book_id": Uuid::new_v4(), "file_url": ok_url, "user_id": user}).to_string();
     let (status, body) = t.post("/character/processing", &missing).await;
     assert_eq!(status, 422, "{body}");
     assert!(body["error"].as_str().unwrap().contains("not found"));
-    let pdf = json!({"book_id": book, "file_url": format!("{base}/b.pdf"), "user_id": user}).to_string();
+    let pdf =
+        json!({"book_id": book, "file_url": format!("{base}/b.pdf"), "user_id": user}).to_string();
     let (status, body) = t.post("/character/processing", &pdf).await;
     assert_eq!(status, 422, "{body}");
-    let gone = json!({"book_id": book, "file_url": format!("{base}/missing.txt"), "user_id": user}).to_string();
+    let gone = json!({"book_id": book, "file_url": format!("{base}/missing.txt"), "user_id": user})
+        .to_string();
     assert_eq!(t.post("/character/processing", &gone).await.0, 422);
     assert_eq!(t.app.queue.len(PROCESSING_QUEUE).await.unwrap(), 0);
     let b = t.app.records.get_book(book).await.unwrap().unwrap();
-    assert_eq!(b.processing_status, shared::schema::ProcessingStatus::Pending);
+    assert_eq!(
+        b.processing_status,
+        shared::schema::ProcessingStatus::Pending
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,9 +257,15 @@ async fn chat_answers_404_before_the_stream_and_400_for_bad_bodies() {
     let (status, body) = t.post("/character/chat", &unknown.to_string()).await;
     assert_eq!(status, 404, "{body}");
     let stranger = TestServer::chat_body(Uuid::new_v4(), top.id, book, session, "hello");
-    assert_eq!(t.post("/character/chat", &stranger.to_string()).await.0, 404);
+    assert_eq!(
+        t.post("/character/chat", &stranger.to_string()).await.0,
+        404
+    );
     let other_book = TestServer::chat_body(user, top.id, Uuid::new_v4(), session, "hello");
-    assert_eq!(t.post("/character/chat", &other_book.to_string()).await.0, 404);
+    assert_eq!(
+        t.post("/character/chat", &other_book.to_string()).await.0,
+        404
+    );
 
     let mut empty = TestServer::chat_body(user, top.id, book, session, "   ");
     assert_eq!(t.post("/character/chat", &empty.to_string()).await.0, 400);
@@ -153,7 +275,16 @@ async fn chat_answers_404_before_the_stream_and_400_for_bad_bodies() {
     assert_eq!(t.post("/character/chat", "not json").await.0, 400);
     let huge = format!("{{\"user_message\": \"{}\"}}", "y".repeat(200_000));
     assert_eq!(t.post("/character/chat", &huge).await.0, 413);
-    assert_eq!(t.app.records.get_session(session).await.unwrap().unwrap().message_count, 0);
+    assert_eq!(
+        t.app
+            .records
+            .get_session(session)
+            .await
+            .unwrap()
+            .unwrap()
+            .message_count,
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,7 +299,10 @@ async fn two_simultaneous_chats_give_one_stream_and_one_429() {
     let body = TestServer::chat_body(user, top.id, book, session, "Tell me about the portrait.");
 
     let url = t.url("/character/chat");
-    let (a, b) = tokio::join!(chat(&t.client, &url, &body, |_| {}), chat(&t.client, &url, &body, |_| {}));
+    let (a, b) = tokio::join!(
+        chat(&t.client, &url, &body, |_| {}),
+        chat(&t.client, &url, &body, |_| {})
+    );
     let streams: Vec<Vec<Value>> = [a, b]
         .into_iter()
         .map(|o| match o.unwrap() {
@@ -176,14 +310,37 @@ async fn two_simultaneous_chats_give_one_stream_and_one_429() {
             ChatOutcome::Rejected(c, b) => panic!("{c} {b}"),
         })
         .collect();
-    let refused: Vec<&Vec<Value>> = streams.iter().filter(|s| s.iter().any(|e| e["code"] == json!(429))).collect();
-    let served: Vec<&Vec<Value>> = streams.iter().filter(|s| s.iter().any(|e| e.get("token").is_some())).collect();
+    let refused: Vec<&Vec<Value>> = streams
+        .iter()
+        .filter(|s| s.iter().any(|e| e["code"] == json!(429)))
+        .collect();
+    let served: Vec<&Vec<Value>> = streams
+        .iter()
+        .filter(|s| s.iter().any(|e| e.get("token").is_some()))
+        .collect();
     assert_eq!(refused.len(), 1, "{streams:?}");
     assert_eq!(served.len(), 1, "{streams:?}");
     assert_eq!(refused[0].len(), 2, "429 then done: {:?}", refused[0]);
     assert_eq!(refused[0][1]["done"], json!(true));
-    assert_eq!(t.app.records.recent_messages(session, 10).await.unwrap().len(), 2);
-    assert_eq!(t.app.records.get_session(session).await.unwrap().unwrap().message_count, 2);
+    assert_eq!(
+        t.app
+            .records
+            .recent_messages(session, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        t.app
+            .records
+            .get_session(session)
+            .await
+            .unwrap()
+            .unwrap()
+            .message_count,
+        2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -196,12 +353,24 @@ async fn a_client_that_leaves_mid_stream_still_gets_its_turn_saved() {
     let top = t.app.records.list_characters(book).await.unwrap().remove(0);
     let session = t.add_session(user, book, top.id).await;
     let body = TestServer::chat_body(user, top.id, book, session, "Tell me about the portrait.");
-    let resp = t.client.post(t.url("/character/chat")).json(&body).send().await.unwrap();
+    let resp = t
+        .client
+        .post(t.url("/character/chat"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     drop(resp); // hang up before reading the stream
     let mut saved = 0;
     for _ in 0..200 {
-        saved = t.app.records.recent_messages(session, 10).await.unwrap().len();
+        saved = t
+            .app
+            .records
+            .recent_messages(session, 10)
+            .await
+            .unwrap()
+            .len();
         if saved == 2 {
             break;
         }

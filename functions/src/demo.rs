@@ -61,18 +61,25 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
     config.allow_loopback_urls = true; // the demo's own file server is on loopback
     let app = App::build(config).await?;
     let server = LocalServer::start(app.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(600)).build()?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()?;
 
     let (name, text) = match &opts.book {
         Some(p) => (
-            p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "book.txt".into()),
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "book.txt".into()),
             std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
         ),
         None => (BUNDLED_NAME.to_string(), BUNDLED_TEXT.to_string()),
     };
     let file_url = serve_file(name.clone(), text).await?;
     let user = Uuid::new_v4();
-    let title = name.trim_end_matches(".txt").trim_end_matches(".md").replace('_', " ");
+    let title = name
+        .trim_end_matches(".txt")
+        .trim_end_matches(".md")
+        .replace('_', " ");
     let book = app
         .records
         .create_book(&shared::domain::NewBook {
@@ -83,7 +90,10 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
             ..Default::default()
         })
         .await?;
-    say(&opts, &format!("book {} created; submitting {file_url}", book.id));
+    say(
+        &opts,
+        &format!("book {} created; submitting {file_url}", book.id),
+    );
 
     let t = Instant::now();
     let resp = client
@@ -96,7 +106,13 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
     if status.as_u16() != 202 {
         bail!("POST /character/processing answered {status}: {body}");
     }
-    say(&opts, &format!("job {} accepted; ingesting…", body["job_id"].as_str().unwrap_or("?")));
+    say(
+        &opts,
+        &format!(
+            "job {} accepted; ingesting…",
+            body["job_id"].as_str().unwrap_or("?")
+        ),
+    );
     let final_status = wait_for_ingestion(&app, book.id, Duration::from_secs(900)).await?;
     let ingest_ms = ms(t);
     if final_status != ProcessingStatus::Completed {
@@ -107,16 +123,31 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
         bail!("no characters were found");
     }
     if !opts.json {
-        println!("\nCharacters of \"{}\" ({} found, ingestion {:.1} s):", book.title, characters.len(), ingest_ms / 1000.0);
+        println!(
+            "\nCharacters of \"{}\" ({} found, ingestion {:.1} s):",
+            book.title,
+            characters.len(),
+            ingest_ms / 1000.0
+        );
         for c in &characters {
-            println!("  {:<24} {:>5} mentions   {}", c.name, c.mention_count, c.aliases.join(", "));
+            println!(
+                "  {:<24} {:>5} mentions   {}",
+                c.name,
+                c.mention_count,
+                c.aliases.join(", ")
+            );
         }
     }
 
     let top = &characters[0];
     let session = app
         .records
-        .create_session(&shared::domain::NewSession { id: None, user_id: user, character_id: top.id, book_id: book.id })
+        .create_session(&shared::domain::NewSession {
+            id: None,
+            user_id: user,
+            character_id: top.id,
+            book_id: book.id,
+        })
         .await?;
     if !opts.json {
         println!("\nYou → {}: {}\n{}: ", top.name, opts.question, top.name);
@@ -144,14 +175,28 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
         ChatOutcome::Streamed(evs) => evs,
         ChatOutcome::Rejected(code, body) => bail!("chat answered {code}: {body}"),
     };
-    let done = events.last().filter(|e| e["done"] == json!(true)).context("the stream did not end with a done event")?;
+    let done = events
+        .last()
+        .filter(|e| e["done"] == json!(true))
+        .context("the stream did not end with a done event")?;
     if let Some(err) = events.iter().find(|e| e.get("error").is_some()) {
         bail!("chat stream error: {err}");
     }
-    let reply = done["full_response"].as_str().unwrap_or_default().to_string();
+    let reply = done["full_response"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     if !opts.json {
-        println!("\n\n[done: {} tokens, model {}{}]", events.len() - 1, done["model"].as_str().unwrap_or("?"),
-            if done["offline"] == json!(true) { ", offline deterministic responder" } else { "" });
+        println!(
+            "\n\n[done: {} tokens, model {}{}]",
+            events.len() - 1,
+            done["model"].as_str().unwrap_or("?"),
+            if done["offline"] == json!(true) {
+                ", offline deterministic responder"
+            } else {
+                ""
+            }
+        );
     }
     server.stop().await;
     Ok(json!({
@@ -172,7 +217,10 @@ fn say(opts: &DemoOptions, line: &str) {
 fn with_data_dir(mut c: Config, dir: PathBuf) -> anyhow::Result<Config> {
     // Re-derive the paths that default under the data dir.
     let mut vars: std::collections::HashMap<String, String> = std::env::vars().collect();
-    vars.insert("FALSAFA_DATA_DIR".into(), dir.to_string_lossy().into_owned());
+    vars.insert(
+        "FALSAFA_DATA_DIR".into(),
+        dir.to_string_lossy().into_owned(),
+    );
     let fresh = Config::from_map(&vars)?;
     c.data_dir = fresh.data_dir;
     c.records = fresh.records;
@@ -181,11 +229,22 @@ fn with_data_dir(mut c: Config, dir: PathBuf) -> anyhow::Result<Config> {
 }
 
 /// Waits until the book leaves `pending`/`processing`.
-pub async fn wait_for_ingestion(app: &App, book_id: Uuid, limit: Duration) -> anyhow::Result<ProcessingStatus> {
+pub async fn wait_for_ingestion(
+    app: &App,
+    book_id: Uuid,
+    limit: Duration,
+) -> anyhow::Result<ProcessingStatus> {
     let deadline = Instant::now() + limit;
     loop {
-        let book = app.records.get_book(book_id).await?.context("the book vanished")?;
-        if matches!(book.processing_status, ProcessingStatus::Completed | ProcessingStatus::Failed) {
+        let book = app
+            .records
+            .get_book(book_id)
+            .await?
+            .context("the book vanished")?;
+        if matches!(
+            book.processing_status,
+            ProcessingStatus::Completed | ProcessingStatus::Failed
+        ) {
             return Ok(book.processing_status);
         }
         if Instant::now() > deadline {

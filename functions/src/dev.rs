@@ -9,9 +9,15 @@ use shared::domain::{NewBook, NewSession};
 use shared::ports::Records;
 use uuid::Uuid;
 
-pub async fn book_add(records: &dyn Records, file: &Path, title: Option<String>) -> anyhow::Result<Value> {
+pub async fn book_add(
+    records: &dyn Records,
+    file: &Path,
+    title: Option<String>,
+) -> anyhow::Result<Value> {
     let title = title.unwrap_or_else(|| {
-        file.file_stem().map(|s| s.to_string_lossy().replace('_', " ")).unwrap_or_else(|| "Untitled".into())
+        file.file_stem()
+            .map(|s| s.to_string_lossy().replace('_', " "))
+            .unwrap_or_else(|| "Untitled".into())
     });
     let book = records
         .create_book(&NewBook {
@@ -26,7 +32,10 @@ pub async fn book_add(records: &dyn Records, file: &Path, title: Option<String>)
 }
 
 pub async fn book_show(records: &dyn Records, id: Uuid) -> anyhow::Result<Value> {
-    let book = records.get_book(id).await?.with_context(|| format!("book {id} not found"))?;
+    let book = records
+        .get_book(id)
+        .await?
+        .with_context(|| format!("book {id} not found"))?;
     let characters = records.list_characters(id).await?;
     let chars: Vec<Value> = characters
         .iter()
@@ -42,9 +51,19 @@ pub async fn book_show(records: &dyn Records, id: Uuid) -> anyhow::Result<Value>
     Ok(v)
 }
 
-pub async fn session_new(records: &dyn Records, book: Uuid, character: Uuid, user: Uuid) -> anyhow::Result<Value> {
+pub async fn session_new(
+    records: &dyn Records,
+    book: Uuid,
+    character: Uuid,
+    user: Uuid,
+) -> anyhow::Result<Value> {
     let s = records
-        .create_session(&NewSession { id: None, user_id: user, character_id: character, book_id: book })
+        .create_session(&NewSession {
+            id: None,
+            user_id: user,
+            character_id: character,
+            book_id: book,
+        })
         .await
         .context("creating the session row")?;
     Ok(serde_json::to_value(s)?)

@@ -21,7 +21,9 @@ pub struct LocalServer {
 impl LocalServer {
     /// Binds `addr` (port 0 picks one) and starts serving and working.
     pub async fn start(app: Arc<App>, addr: SocketAddr) -> anyhow::Result<LocalServer> {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
         let addr = listener.local_addr()?;
         let (tx, rx) = watch::channel(false);
         let background = worker::start_background(&app, rx.clone());
@@ -35,7 +37,13 @@ impl LocalServer {
                 tracing::error!(error = %e, "server stopped");
             }
         });
-        Ok(LocalServer { addr, app, shutdown: tx, background, server })
+        Ok(LocalServer {
+            addr,
+            app,
+            shutdown: tx,
+            background,
+            server,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -59,7 +67,8 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -78,7 +78,9 @@ impl App {
             return Err(not_yet("EMBEDDING_PROVIDER").into());
         }
         let records: Arc<dyn Records> = match &config.records {
-            RecordsConfig::Sqlite { path } => Arc::new(SqliteRecords::open(path, config.schema.clone()).await?),
+            RecordsConfig::Sqlite { path } => {
+                Arc::new(SqliteRecords::open(path, config.schema.clone()).await?)
+            }
             RecordsConfig::Postgres { .. } => return Err(not_yet("DATABASE_URL").into()),
             RecordsConfig::Supabase { .. } => return Err(not_yet("SUPABASE_URL").into()),
         };
@@ -91,8 +93,12 @@ impl App {
             .build()
             .map_err(|e| ConfigError(format!("HTTP client: {e}")))?;
         Ok(Arc::new(App {
-            vectors: Arc::new(MemoryVectorIndex::new(Some(config.data_dir.join("vectors")))),
-            lexical: Arc::new(TantivyLexicalIndex::new(Some(config.data_dir.join("lexical")))),
+            vectors: Arc::new(MemoryVectorIndex::new(Some(
+                config.data_dir.join("vectors"),
+            ))),
+            lexical: Arc::new(TantivyLexicalIndex::new(Some(
+                config.data_dir.join("lexical"),
+            ))),
             cache: kv.clone(),
             lock: kv.clone(),
             queue: kv,

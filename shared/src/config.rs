@@ -17,7 +17,10 @@ pub enum RecordsConfig {
     /// Direct PostgreSQL (`DATABASE_URL`).
     Postgres { url: String },
     /// Supabase REST (`SUPABASE_URL` + `SUPABASE_SERVICE_ROLE_KEY`).
-    Supabase { url: String, service_role_key: String },
+    Supabase {
+        url: String,
+        service_role_key: String,
+    },
 }
 
 /// Which LLM answers.
@@ -122,41 +125,40 @@ impl Config {
         let env = Env(vars);
         let data_dir = PathBuf::from(env.get("FALSAFA_DATA_DIR").unwrap_or(".falsafa"));
 
-        let records = match (
-            env.get("DATABASE_URL"),
-            env.get("SUPABASE_URL"),
-            env.get("SUPABASE_SERVICE_ROLE_KEY"),
-        ) {
-            (Some(_), Some(_), _) => {
-                return Err(ConfigError(
+        let records =
+            match (
+                env.get("DATABASE_URL"),
+                env.get("SUPABASE_URL"),
+                env.get("SUPABASE_SERVICE_ROLE_KEY"),
+            ) {
+                (Some(_), Some(_), _) => return Err(ConfigError(
                     "set either DATABASE_URL (direct PostgreSQL) or SUPABASE_URL (REST), not both"
                         .into(),
-                ))
-            }
-            (Some(url), None, _) => {
-                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                    return Err(ConfigError(
-                        "DATABASE_URL must start with postgres:// or postgresql://".into(),
-                    ));
+                )),
+                (Some(url), None, _) => {
+                    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                        return Err(ConfigError(
+                            "DATABASE_URL must start with postgres:// or postgresql://".into(),
+                        ));
+                    }
+                    RecordsConfig::Postgres { url: url.into() }
                 }
-                RecordsConfig::Postgres { url: url.into() }
-            }
-            (None, Some(url), Some(key)) => RecordsConfig::Supabase {
-                url: url.trim_end_matches('/').into(),
-                service_role_key: key.into(),
-            },
-            (None, Some(_), None) => {
-                return Err(ConfigError(
-                    "SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is not".into(),
-                ))
-            }
-            (None, None, _) => RecordsConfig::Sqlite {
-                path: env
-                    .get("SQLITE_PATH")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| data_dir.join("falsafa.db")),
-            },
-        };
+                (None, Some(url), Some(key)) => RecordsConfig::Supabase {
+                    url: url.trim_end_matches('/').into(),
+                    service_role_key: key.into(),
+                },
+                (None, Some(_), None) => {
+                    return Err(ConfigError(
+                        "SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is not".into(),
+                    ))
+                }
+                (None, None, _) => RecordsConfig::Sqlite {
+                    path: env
+                        .get("SQLITE_PATH")
+                        .map(PathBuf::from)
+                        .unwrap_or_else(|| data_dir.join("falsafa.db")),
+                },
+            };
 
         let llm_provider = match env.get("LLM_PROVIDER").unwrap_or("offline") {
             "offline" => LlmProvider::Offline,
@@ -213,10 +215,14 @@ impl Config {
             batch_size: env.parse("EMBEDDING_BATCH_SIZE", 64)?,
         };
         if embedding.dimension == 0 || embedding.dimension > 8192 {
-            return Err(ConfigError("EMBEDDING_DIMENSION must be in 1..=8192".into()));
+            return Err(ConfigError(
+                "EMBEDDING_DIMENSION must be in 1..=8192".into(),
+            ));
         }
         if embedding.batch_size == 0 {
-            return Err(ConfigError("EMBEDDING_BATCH_SIZE must be at least 1".into()));
+            return Err(ConfigError(
+                "EMBEDDING_BATCH_SIZE must be at least 1".into(),
+            ));
         }
 
         let schema = SchemaNames {
@@ -225,7 +231,10 @@ impl Config {
             status_completed: env.get("STATUS_COMPLETED").unwrap_or("completed").into(),
             status_failed: env.get("STATUS_FAILED").unwrap_or("failed").into(),
             session_id_column: env.get("SESSION_ID_COLUMN").unwrap_or("id").into(),
-            session_preview_column: env.get("SESSION_PREVIEW_COLUMN").unwrap_or("preview").into(),
+            session_preview_column: env
+                .get("SESSION_PREVIEW_COLUMN")
+                .unwrap_or("preview")
+                .into(),
         };
         schema.validate().map_err(ConfigError)?;
 
@@ -244,7 +253,9 @@ impl Config {
 
         let max_processing_workers: usize = env.parse("MAX_PROCESSING_WORKERS", 2)?;
         if max_processing_workers == 0 {
-            return Err(ConfigError("MAX_PROCESSING_WORKERS must be at least 1".into()));
+            return Err(ConfigError(
+                "MAX_PROCESSING_WORKERS must be at least 1".into(),
+            ));
         }
 
         Ok(Config {
@@ -280,10 +291,7 @@ struct Env<'a>(&'a HashMap<String, String>);
 
 impl Env<'_> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .get(key)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
+        self.0.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
     fn parse<T: std::str::FromStr>(&self, key: &str, default: T) -> Result<T, ConfigError> {

@@ -10,10 +10,17 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global subscriber once. `RUST_LOG` overrides `default_filter`;
 /// `LOG_FORMAT=json` gives one JSON object a line.
 pub fn init_tracing(default_filter: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// The metric families, registered in a registry of their own (one per `App`).
@@ -34,13 +41,21 @@ impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
         let http_requests_total = CounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by method, endpoint and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by method, endpoint and status",
+            ),
             &["method", "endpoint", "status_code"],
         )
         .expect("valid metric");
         let http_request_duration_seconds = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency to response headers")
-                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency to response headers",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
             &["method", "endpoint"],
         )
         .expect("valid metric");
@@ -49,10 +64,16 @@ impl Metrics {
             &["method", "endpoint"],
         )
         .expect("valid metric");
-        let processing_jobs_queued_total =
-            Counter::new("processing_jobs_queued_total", "Jobs pushed to processing_queue").expect("valid metric");
+        let processing_jobs_queued_total = Counter::new(
+            "processing_jobs_queued_total",
+            "Jobs pushed to processing_queue",
+        )
+        .expect("valid metric");
         let processing_jobs_processed_total = CounterVec::new(
-            Opts::new("processing_jobs_processed_total", "Ingestion jobs finished by status"),
+            Opts::new(
+                "processing_jobs_processed_total",
+                "Ingestion jobs finished by status",
+            ),
             &["status"],
         )
         .expect("valid metric");
@@ -62,18 +83,27 @@ impl Metrics {
         )
         .expect("valid metric");
         let processing_characters_processed_total = CounterVec::new(
-            Opts::new("processing_characters_processed_total", "Characters whose prompt was built, by status"),
+            Opts::new(
+                "processing_characters_processed_total",
+                "Characters whose prompt was built, by status",
+            ),
             &["status"],
         )
         .expect("valid metric");
         let processing_pipeline_duration_seconds = HistogramVec::new(
-            HistogramOpts::new("processing_pipeline_duration_seconds", "Ingestion phase durations")
-                .buckets(vec![0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0]),
+            HistogramOpts::new(
+                "processing_pipeline_duration_seconds",
+                "Ingestion phase durations",
+            )
+            .buckets(vec![
+                0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+            ]),
             &["phase"],
         )
         .expect("valid metric");
         let processing_active_workers =
-            Gauge::new("processing_active_workers", "Ingestion jobs running now").expect("valid metric");
+            Gauge::new("processing_active_workers", "Ingestion jobs running now")
+                .expect("valid metric");
         for c in [
             Box::new(http_requests_total.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_request_duration_seconds.clone()),
@@ -110,7 +140,9 @@ impl Metrics {
 
     /// Records a pipeline phase (`booknlp|extract|prompt|index`).
     pub fn phase(&self, phase: &str, secs: f64) {
-        self.processing_pipeline_duration_seconds.with_label_values(&[phase]).observe(secs);
+        self.processing_pipeline_duration_seconds
+            .with_label_values(&[phase])
+            .observe(secs);
     }
 }
 

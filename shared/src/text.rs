@@ -24,7 +24,10 @@ pub fn preview(s: &str, max_chars: usize) -> String {
     if collapsed.chars().count() <= max_chars {
         return collapsed;
     }
-    let mut cut: String = collapsed.chars().take(max_chars.saturating_sub(1)).collect();
+    let mut cut: String = collapsed
+        .chars()
+        .take(max_chars.saturating_sub(1))
+        .collect();
     cut.push('…');
     cut
 }
@@ -41,16 +44,17 @@ pub fn words(s: &str) -> impl Iterator<Item = String> + '_ {
 pub fn is_stopword(w: &str) -> bool {
     const STOP: &[&str] = &[
         "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
-        "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for",
-        "from", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him",
-        "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me",
-        "might", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on",
-        "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should",
-        "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there",
-        "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very",
-        "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why",
-        "will", "with", "would", "you", "your", "yours", "yourself", "tell", "think", "feel",
-        "really", "please", "much", "many", "ever", "s", "t", "don't", "i'm", "you're", "let",
+        "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing",
+        "for", "from", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
+        "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself",
+        "just", "me", "might", "more", "most", "my", "myself", "no", "nor", "not", "now", "of",
+        "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same",
+        "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them",
+        "then", "there", "these", "they", "this", "those", "through", "to", "too", "under",
+        "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
+        "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "tell",
+        "think", "feel", "really", "please", "much", "many", "ever", "s", "t", "don't", "i'm",
+        "you're", "let",
     ];
     w.chars().count() <= 1 || STOP.contains(&w)
 }

@@ -16,7 +16,9 @@ use crate::ports::queue::PROCESSING_QUEUE;
 pub async fn poll_once(app: &App) -> Result<usize, StoreError> {
     let mut moved = 0;
     while app.dispatch.capacity() > 0 {
-        let Some(raw) = app.queue.pop(PROCESSING_QUEUE).await? else { break };
+        let Some(raw) = app.queue.pop(PROCESSING_QUEUE).await? else {
+            break;
+        };
         let job: Job = match serde_json::from_str(&raw) {
             Ok(j) => j,
             Err(e) => {

@@ -27,7 +27,10 @@ impl TestServer {
     pub async fn start(extra: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut vars: HashMap<String, String> = HashMap::new();
-        vars.insert("FALSAFA_DATA_DIR".into(), dir.path().to_string_lossy().into_owned());
+        vars.insert(
+            "FALSAFA_DATA_DIR".into(),
+            dir.path().to_string_lossy().into_owned(),
+        );
         vars.insert("FALSAFA_ALLOW_LOOPBACK_URLS".into(), "1".into());
         vars.insert("POLL_INTERVAL_MS".into(), "200".into());
         for (k, v) in extra {
@@ -38,8 +41,16 @@ impl TestServer {
         let server = LocalServer::start(app.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("server");
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
-        TestServer { server, app, client, dir }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
+        TestServer {
+            server,
+            app,
+            client,
+            dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -57,14 +68,23 @@ impl TestServer {
             .expect("request");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// A `pending` book row, as the frontend creates it.
     pub async fn add_book(&self, user: Uuid) -> Uuid {
         self.app
             .records
-            .create_book(&NewBook { title: "The Picture of Dorian Gray".into(), author: Some("Oscar Wilde".into()), uploader_id: Some(user), is_public: true, ..Default::default() })
+            .create_book(&NewBook {
+                title: "The Picture of Dorian Gray".into(),
+                author: Some("Oscar Wilde".into()),
+                uploader_id: Some(user),
+                is_public: true,
+                ..Default::default()
+            })
             .await
             .expect("book")
             .id
@@ -73,7 +93,12 @@ impl TestServer {
     pub async fn add_session(&self, user: Uuid, book: Uuid, character: Uuid) -> Uuid {
         self.app
             .records
-            .create_session(&NewSession { id: None, user_id: user, character_id: character, book_id: book })
+            .create_session(&NewSession {
+                id: None,
+                user_id: user,
+                character_id: character,
+                book_id: book,
+            })
             .await
             .expect("session")
             .id
@@ -82,10 +107,15 @@ impl TestServer {
     /// Submits `file_url` for `book` and waits for the book to finish.
     pub async fn ingest(&self, book: Uuid, user: Uuid, file_url: &str) -> String {
         let (status, body) = self
-            .post("/character/processing", &json!({"book_id": book, "file_url": file_url, "user_id": user}).to_string())
+            .post(
+                "/character/processing",
+                &json!({"book_id": book, "file_url": file_url, "user_id": user}).to_string(),
+            )
             .await;
         assert_eq!(status, 202, "{body}");
-        functions::demo::wait_for_ingestion(&self.app, book, Duration::from_secs(300)).await.expect("ingestion");
+        functions::demo::wait_for_ingestion(&self.app, book, Duration::from_secs(300))
+            .await
+            .expect("ingestion");
         body["job_id"].as_str().expect("job_id").to_string()
     }
 
@@ -96,7 +126,9 @@ impl TestServer {
 
 /// Serves `files` (path → body) on a loopback port; returns its base URL.
 pub async fn file_server(files: Vec<(&'static str, String)>) -> String {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let mut router = axum::Router::new();
     for (path, body) in files {

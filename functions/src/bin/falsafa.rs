@@ -3,12 +3,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use functions::{demo, dev, local};
+use functions::{bench, demo, dev, local};
 use shared::{App, Config};
 use uuid::Uuid;
 
 #[derive(Parser)]
-#[command(name = "falsafa", version, about = "Falsafa backend: ingest a book, chat with its characters")]
+#[command(
+    name = "falsafa",
+    version,
+    about = "Falsafa backend: ingest a book, chat with its characters"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -30,7 +34,10 @@ enum Cmd {
         json: bool,
         #[arg(long)]
         data_dir: Option<PathBuf>,
-        #[arg(long, default_value = "Who matters most to you, and what happened between you?")]
+        #[arg(
+            long,
+            default_value = "Who matters most to you, and what happened between you?"
+        )]
         question: String,
     },
     /// Print the characters of a text file.
@@ -40,6 +47,11 @@ enum Cmd {
         json: bool,
         #[arg(long, default_value_t = 200)]
         limit: usize,
+    },
+    /// Benchmarks that print their figures as JSON.
+    Bench {
+        #[command(subcommand)]
+        cmd: BenchCmd,
     },
     /// Books, standing in for the frontend.
     Book {
@@ -72,6 +84,26 @@ enum BookCmd {
         id: Uuid,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Character extraction of a whole novel on one thread.
+    Extract {
+        file: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One ingestion of a novel on the configured stores.
+    Ingest {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -109,7 +141,11 @@ fn print(v: &serde_json::Value, json: bool) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let quiet = !matches!(cli.cmd, Cmd::Serve { .. });
-    shared::telemetry::init_tracing(if quiet { "warn,tantivy=error" } else { "info,tantivy=warn" });
+    shared::telemetry::init_tracing(if quiet {
+        "warn,tantivy=error"
+    } else {
+        "info,tantivy=warn"
+    });
     match cli.cmd {
         Cmd::Serve { addr, data_dir } => {
             let app = App::build(config(data_dir)?).await?;
@@ -118,27 +154,62 @@ async fn main() -> anyhow::Result<()> {
             local::shutdown_signal().await;
             server.stop().await;
         }
-        Cmd::Demo { book, json, data_dir, question } => {
-            let out = demo::run(demo::DemoOptions { book, json, data_dir, question }).await?;
+        Cmd::Demo {
+            book,
+            json,
+            data_dir,
+            question,
+        } => {
+            let out = demo::run(demo::DemoOptions {
+                book,
+                json,
+                data_dir,
+                question,
+            })
+            .await?;
             if json {
                 println!("{out}");
             }
         }
         Cmd::Extract { file, json, limit } => {
             let text = std::fs::read_to_string(&file)?;
-            let profiles = shared::extract::analyse(shared::ingest::fetch::strip_front_matter(&text)).profiles(limit);
+            let profiles =
+                shared::extract::analyse(shared::ingest::fetch::strip_front_matter(&text))
+                    .profiles(limit);
             print(&serde_json::to_value(profiles)?, json);
+        }
+        Cmd::Bench { cmd: BenchCmd::Extract { file, runs, json } } => print(&bench::extract(&file, runs)?, json),
+        Cmd::Bench { cmd: BenchCmd::Ingest { file, json, data_dir } } => {
+            config(data_dir)?;
+            print(&bench::ingest(&file).await?, json)
         }
         Cmd::Book { cmd, data_dir } => {
             let app = App::build(config(data_dir)?).await?;
             match cmd {
-                BookCmd::Add { file, title, json } => print(&dev::book_add(app.records.as_ref(), &file, title).await?, json),
-                BookCmd::Show { id, json } => print(&dev::book_show(app.records.as_ref(), id).await?, json),
+                BookCmd::Add { file, title, json } => print(
+                    &dev::book_add(app.records.as_ref(), &file, title).await?,
+                    json,
+                ),
+                BookCmd::Show { id, json } => {
+                    print(&dev::book_show(app.records.as_ref(), id).await?, json)
+                }
             }
         }
-        Cmd::Session { cmd: SessionCmd::New { book, character, user, json }, data_dir } => {
+        Cmd::Session {
+            cmd:
+                SessionCmd::New {
+                    book,
+                    character,
+                    user,
+                    json,
+                },
+            data_dir,
+        } => {
             let app = App::build(config(data_dir)?).await?;
-            print(&dev::session_new(app.records.as_ref(), book, character, user).await?, json);
+            print(
+                &dev::session_new(app.records.as_ref(), book, character, user).await?,
+                json,
+            );
         }
     }
     Ok(())

@@ -19,17 +19,29 @@ impl FilePromptArchive {
 
     fn path(&self, book_id: Uuid, safe_name: &str) -> Result<PathBuf, StoreError> {
         if safe_name.is_empty()
-            || !safe_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            || !safe_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         {
-            return Err(StoreError::Invalid(format!("unsafe prompt name {safe_name:?}")));
+            return Err(StoreError::Invalid(format!(
+                "unsafe prompt name {safe_name:?}"
+            )));
         }
-        Ok(self.root.join(book_id.to_string()).join(format!("{safe_name}.md")))
+        Ok(self
+            .root
+            .join(book_id.to_string())
+            .join(format!("{safe_name}.md")))
     }
 }
 
 #[async_trait]
 impl PromptArchive for FilePromptArchive {
-    async fn store(&self, book_id: Uuid, safe_name: &str, prompt: &str) -> Result<String, StoreError> {
+    async fn store(
+        &self,
+        book_id: Uuid,
+        safe_name: &str,
+        prompt: &str,
+    ) -> Result<String, StoreError> {
         let path = self.path(book_id, safe_name)?;
         if let Some(dir) = path.parent() {
             tokio::fs::create_dir_all(dir).await?;

@@ -14,12 +14,17 @@ pub struct HashingEmbedder {
 
 impl HashingEmbedder {
     pub fn new(dimension: usize) -> Self {
-        HashingEmbedder { dimension: dimension.max(1) }
+        HashingEmbedder {
+            dimension: dimension.max(1),
+        }
     }
 
     pub fn embed_one(&self, text: &str) -> Vec<f32> {
         let mut v = vec![0f32; self.dimension];
-        let toks: Vec<String> = words(text).filter(|w| !is_stopword(w)).map(|w| stem(&w)).collect();
+        let toks: Vec<String> = words(text)
+            .filter(|w| !is_stopword(w))
+            .map(|w| stem(&w))
+            .collect();
         let mut counts: std::collections::HashMap<u64, f32> = std::collections::HashMap::new();
         for t in &toks {
             *counts.entry(fnv1a(t.as_bytes())).or_default() += 1.0;
@@ -87,10 +92,18 @@ mod tests {
     fn deterministic_and_similar_texts_are_closer() {
         let e = HashingEmbedder::new(256);
         let a = e.embed_one("The governess walked across the moor at night");
-        assert_eq!(a, e.embed_one("The governess walked across the moor at night"));
+        assert_eq!(
+            a,
+            e.embed_one("The governess walked across the moor at night")
+        );
         let b = e.embed_one("a governess walking on the moor");
         let c = e.embed_one("the bank raised interest rates in London");
-        assert!(cos(&a, &b) > cos(&a, &c) + 0.2, "{} vs {}", cos(&a, &b), cos(&a, &c));
+        assert!(
+            cos(&a, &b) > cos(&a, &c) + 0.2,
+            "{} vs {}",
+            cos(&a, &b),
+            cos(&a, &c)
+        );
         assert!((cos(&a, &a) - 1.0).abs() < 1e-4);
     }
 }

@@ -22,7 +22,13 @@ impl LocalDispatch {
     /// The dispatcher and the receiving end the in-process workers consume.
     pub fn new(max_workers: usize) -> (Self, mpsc::UnboundedReceiver<SlottedJob>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (LocalDispatch { tx, slots: Arc::new(Semaphore::new(max_workers)) }, rx)
+        (
+            LocalDispatch {
+                tx,
+                slots: Arc::new(Semaphore::new(max_workers)),
+            },
+            rx,
+        )
     }
 }
 

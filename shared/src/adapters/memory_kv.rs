@@ -25,7 +25,10 @@ impl MemoryKv {
         &self,
         f: impl FnOnce(&mut HashMap<String, (String, Option<Instant>)>) -> T,
     ) -> Result<T, StoreError> {
-        let mut map = self.values.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let mut map = self
+            .values
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
         let now = Instant::now();
         // Expire lazily, like Redis on access; the map stays small (sessions, characters, books).
         map.retain(|_, (_, exp)| exp.is_none_or(|e| e > now));
@@ -41,12 +44,19 @@ pub fn random_token() -> String {
 #[async_trait]
 impl Cache for MemoryKv {
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
-        self.with_values(|m| keys.iter().map(|k| m.get(k).map(|(v, _)| v.clone())).collect())
+        self.with_values(|m| {
+            keys.iter()
+                .map(|k| m.get(k).map(|(v, _)| v.clone()))
+                .collect()
+        })
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
         self.with_values(|m| {
-            m.insert(key.to_string(), (value.to_string(), Some(Instant::now() + ttl)));
+            m.insert(
+                key.to_string(),
+                (value.to_string(), Some(Instant::now() + ttl)),
+            );
         })
     }
 
@@ -103,19 +113,28 @@ impl SessionLock for MemoryKv {
 #[async_trait]
 impl JobQueue for MemoryKv {
     async fn push(&self, queue: &str, item: &str) -> Result<usize, StoreError> {
-        let mut lists = self.lists.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let mut lists = self
+            .lists
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
         let list = lists.entry(queue.to_string()).or_default();
         list.push_back(item.to_string());
         Ok(list.len())
     }
 
     async fn pop(&self, queue: &str) -> Result<Option<String>, StoreError> {
-        let mut lists = self.lists.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let mut lists = self
+            .lists
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
         Ok(lists.get_mut(queue).and_then(|l| l.pop_front()))
     }
 
     async fn len(&self, queue: &str) -> Result<usize, StoreError> {
-        let lists = self.lists.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let lists = self
+            .lists
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
         Ok(lists.get(queue).map_or(0, |l| l.len()))
     }
 }

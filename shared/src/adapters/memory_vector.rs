@@ -29,7 +29,10 @@ pub struct MemoryVectorIndex {
 impl MemoryVectorIndex {
     /// Persists collections under `dir` (loaded lazily), or keeps them in memory when `None`.
     pub fn new(dir: Option<PathBuf>) -> Self {
-        MemoryVectorIndex { dir, collections: RwLock::new(HashMap::new()) }
+        MemoryVectorIndex {
+            dir,
+            collections: RwLock::new(HashMap::new()),
+        }
     }
 
     fn path(&self, book_id: Uuid) -> Option<PathBuf> {
@@ -40,7 +43,9 @@ impl MemoryVectorIndex {
         if let Some(c) = self.collections.read().await.get(&book_id) {
             return Ok(Some(c.clone()));
         }
-        let Some(path) = self.path(book_id) else { return Ok(None) };
+        let Some(path) = self.path(book_id) else {
+            return Ok(None);
+        };
         let loaded = tokio::task::spawn_blocking(move || load(&path))
             .await
             .map_err(StoreError::unavailable)??;
@@ -127,7 +132,10 @@ fn load(path: &Path) -> Result<Option<Collection>, StoreError> {
 #[async_trait]
 impl VectorIndex for MemoryVectorIndex {
     async fn recreate(&self, book_id: Uuid, dimension: usize) -> Result<(), StoreError> {
-        let c = Arc::new(Collection { dimension, points: HashMap::new() });
+        let c = Arc::new(Collection {
+            dimension,
+            points: HashMap::new(),
+        });
         self.collections.write().await.insert(book_id, c.clone());
         self.save(book_id, c).await
     }
@@ -154,7 +162,12 @@ impl VectorIndex for MemoryVectorIndex {
         self.save(book_id, c).await
     }
 
-    async fn search(&self, book_id: Uuid, vector: &[f32], k: usize) -> Result<Vec<Passage>, StoreError> {
+    async fn search(
+        &self,
+        book_id: Uuid,
+        vector: &[f32],
+        k: usize,
+    ) -> Result<Vec<Passage>, StoreError> {
         let Some(c) = self.collection(book_id).await? else {
             return Err(StoreError::NotFound(format!("vector collection {book_id}")));
         };
@@ -176,7 +189,11 @@ impl VectorIndex for MemoryVectorIndex {
         Ok(scored
             .into_iter()
             .take(k)
-            .map(|(score, idx)| Passage { chunk_index: idx, text: c.points[&idx].1.clone(), score })
+            .map(|(score, idx)| Passage {
+                chunk_index: idx,
+                text: c.points[&idx].1.clone(),
+                score,
+            })
             .collect())
     }
 

@@ -10,7 +10,12 @@ pub struct NoReranker;
 
 #[async_trait]
 impl Reranker for NoReranker {
-    async fn rerank(&self, _query: &str, mut passages: Vec<Passage>, top_n: usize) -> Result<Vec<Passage>, ModelError> {
+    async fn rerank(
+        &self,
+        _query: &str,
+        mut passages: Vec<Passage>,
+        top_n: usize,
+    ) -> Result<Vec<Passage>, ModelError> {
         passages.truncate(top_n);
         Ok(passages)
     }

@@ -36,9 +36,15 @@ impl Llm for OfflineLlm {
             LlmTask::Summary => summary(&req),
             LlmTask::Reply => reply(&req.grounding),
         };
-        let prompt_tokens = req.messages.iter().map(|m| m.content.split_whitespace().count()).sum::<usize>();
-        let mut events: Vec<Result<LlmEvent, ModelError>> =
-            tokens(&text).into_iter().map(|t| Ok(LlmEvent::Token(t))).collect();
+        let prompt_tokens = req
+            .messages
+            .iter()
+            .map(|m| m.content.split_whitespace().count())
+            .sum::<usize>();
+        let mut events: Vec<Result<LlmEvent, ModelError>> = tokens(&text)
+            .into_iter()
+            .map(|t| Ok(LlmEvent::Token(t)))
+            .collect();
         let completion_tokens = events.len();
         events.push(Ok(LlmEvent::Usage(Usage {
             prompt_tokens: prompt_tokens as u32,
@@ -73,13 +79,22 @@ pub fn tokens(text: &str) -> Vec<String> {
 
 fn str_list(v: Option<&Value>, n: usize) -> Vec<String> {
     v.and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).take(n).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .take(n)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn analysis(g: &Grounding) -> Value {
     let ev = g.evidence.clone().unwrap_or(Value::Null);
-    let name = ev.get("name").and_then(|v| v.as_str()).or(g.character.as_deref()).unwrap_or("the character");
+    let name = ev
+        .get("name")
+        .and_then(|v| v.as_str())
+        .or(g.character.as_deref())
+        .unwrap_or("the character");
     let descriptors = str_list(ev.get("descriptors"), 4);
     let actions = str_list(ev.get("actions"), 6);
     let quotes = str_list(ev.get("quotes"), 3);
@@ -120,11 +135,19 @@ fn persona_prompt(g: &Grounding) -> String {
         "You are {name}, a character in this book. Stay in character: speak in the first person, \
          as {name} would, from what {name} knows at this point of the story.\n\n"
     );
-    p.push_str(&format!("## Who you are\n{}\n\n## How you speak\n{}\n", field("psychology"), field("voice")));
+    p.push_str(&format!(
+        "## Who you are\n{}\n\n## How you speak\n{}\n",
+        field("psychology"),
+        field("voice")
+    ));
     let rels: Vec<String> = ev
         .get("relationships")
         .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     if !rels.is_empty() {
         p.push_str(&format!("\n## People in your life\n{}\n", rels.join(", ")));
@@ -151,9 +174,13 @@ fn rewrite(g: &Grounding) -> Value {
     let narrative = msg
         .split_whitespace()
         .map(|w| {
-            let bare = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            let bare = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
             match bare.as_str() {
-                "you" | "your" | "yourself" if !name.is_empty() => w.replace(w.trim_matches(|c: char| !c.is_alphanumeric()), &name),
+                "you" | "your" | "yourself" if !name.is_empty() => {
+                    w.replace(w.trim_matches(|c: char| !c.is_alphanumeric()), &name)
+                }
                 _ => w.to_string(),
             }
         })
@@ -165,9 +192,19 @@ fn rewrite(g: &Grounding) -> Value {
 }
 
 fn summary(req: &LlmRequest) -> String {
-    let text = req.messages.last().map(|m| m.content.as_str()).unwrap_or("");
+    let text = req
+        .messages
+        .last()
+        .map(|m| m.content.as_str())
+        .unwrap_or("");
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let kept: Vec<String> = lines.iter().rev().take(6).rev().map(|l| crate::text::preview(l, 120)).collect();
+    let kept: Vec<String> = lines
+        .iter()
+        .rev()
+        .take(6)
+        .rev()
+        .map(|l| crate::text::preview(l, 120))
+        .collect();
     format!("Earlier in this conversation: {}", kept.join(" / "))
 }
 
@@ -182,7 +219,10 @@ fn sentences(text: &str) -> Vec<String> {
                 .trim_end_matches('.')
                 .rsplit(|c: char| !c.is_alphabetic())
                 .next()
-                .is_some_and(|w| matches!(w, "Mr" | "Mrs" | "Ms" | "Dr" | "St" | "Mme" | "Mlle") || w.chars().count() == 1);
+                .is_some_and(|w| {
+                    matches!(w, "Mr" | "Mrs" | "Ms" | "Dr" | "St" | "Mme" | "Mlle")
+                        || w.chars().count() == 1
+                });
         if matches!(ch, '.' | '!' | '?') && !abbreviation {
             let s = cur.split_whitespace().collect::<Vec<_>>().join(" ");
             if s.len() >= 30 && s.len() <= 400 {
@@ -219,7 +259,10 @@ fn reply(g: &Grounding) -> String {
 
     let mut out = String::new();
     if let Some(qt) = quote {
-        out.push_str(&format!("\"{}\" — I said that once, and I would say it again. ", qt.trim()));
+        out.push_str(&format!(
+            "\"{}\" — I said that once, and I would say it again. ",
+            qt.trim()
+        ));
     }
     match candidates.len() {
         0 => out.push_str(&format!(
@@ -265,7 +308,13 @@ mod tests {
             quotes: vec!["I am no bird; and no net ensnares me".into()],
             evidence: None,
         };
-        let req = LlmRequest { task: LlmTask::Reply, messages: vec![], temperature: 0.7, max_tokens: 500, grounding: g };
+        let req = LlmRequest {
+            task: LlmTask::Reply,
+            messages: vec![],
+            temperature: 0.7,
+            max_tokens: 500,
+            grounding: g,
+        };
         let a = OfflineLlm.complete(req.clone()).await.unwrap();
         let b = OfflineLlm.complete(req).await.unwrap();
         assert_eq!(a, b);
@@ -277,7 +326,11 @@ mod tests {
                 messages: vec![],
                 temperature: 0.0,
                 max_tokens: 200,
-                grounding: Grounding { character: Some("Jane".into()), user_message: Some("Do you love him?".into()), ..Default::default() },
+                grounding: Grounding {
+                    character: Some("Jane".into()),
+                    user_message: Some("Do you love him?".into()),
+                    ..Default::default()
+                },
             })
             .await
             .unwrap();

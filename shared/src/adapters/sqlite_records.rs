@@ -11,7 +11,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
-use crate::domain::{Book, ChatSession, Character, Message, NewBook, NewCharacter, NewSession, Role, Turn};
+use crate::domain::{
+    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, Role, Turn,
+};
 use crate::error::StoreError;
 use crate::ports::Records;
 use crate::schema::{ProcessingStatus, SchemaNames};
@@ -52,7 +54,11 @@ impl SqliteRecords {
             id = names.session_id_column,
             pv = names.session_preview_column
         );
-        Ok(SqliteRecords { pool, names, session_select })
+        Ok(SqliteRecords {
+            pool,
+            names,
+            session_select,
+        })
     }
 
     fn book_from_row(&self, r: &SqliteRow) -> Result<Book, StoreError> {
@@ -66,10 +72,9 @@ impl SqliteRecords {
             uploader_id: opt_uuid_col(r, "uploader_id")?,
             file_path: r.try_get("file_path")?,
             is_public: r.try_get::<i64, _>("is_public")? != 0,
-            processing_status: self
-                .names
-                .parse_status(&status)
-                .ok_or_else(|| StoreError::Invalid(format!("unknown processing_status {status:?}")))?,
+            processing_status: self.names.parse_status(&status).ok_or_else(|| {
+                StoreError::Invalid(format!("unknown processing_status {status:?}"))
+            })?,
         })
     }
 }
@@ -153,12 +158,13 @@ impl Records for SqliteRecords {
     }
 
     async fn set_book_status(&self, id: Uuid, status: ProcessingStatus) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE books SET processing_status = ?, updated_at = ? WHERE id = ?")
-            .bind(self.names.status_word(status))
-            .bind(now_text())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE books SET processing_status = ?, updated_at = ? WHERE id = ?")
+                .bind(self.names.status_word(status))
+                .bind(now_text())
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("book {id}")));
         }
@@ -201,7 +207,10 @@ impl Records for SqliteRecords {
             "SELECT {CHARACTER_COLUMNS} FROM characters WHERE book_id = ? AND deleted_at IS NULL \
              ORDER BY sort_order, name"
         );
-        let rows = sqlx::query(&sql).bind(book_id.to_string()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(book_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(character_from_row).collect()
     }
 
@@ -209,7 +218,10 @@ impl Records for SqliteRecords {
         let sql = format!(
             "SELECT {CHARACTER_COLUMNS} FROM characters WHERE id = ? AND deleted_at IS NULL"
         );
-        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(character_from_row).transpose()
     }
 
@@ -221,7 +233,11 @@ impl Records for SqliteRecords {
         row.as_ref().map(session_from_row).transpose()
     }
 
-    async fn recent_messages(&self, session_id: Uuid, limit: usize) -> Result<Vec<Message>, StoreError> {
+    async fn recent_messages(
+        &self,
+        session_id: Uuid,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, session_id, role, content, metadata, created_at FROM messages \
              WHERE session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
@@ -230,7 +246,10 @@ impl Records for SqliteRecords {
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        let mut out = rows.iter().map(message_from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut out = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         out.reverse();
         Ok(out)
     }

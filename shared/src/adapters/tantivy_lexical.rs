@@ -54,7 +54,11 @@ impl TantivyLexicalIndex {
         TantivyLexicalIndex {
             inner: Arc::new(Inner {
                 dir,
-                fields: Fields { id, chunk_index, text },
+                fields: Fields {
+                    id,
+                    chunk_index,
+                    text,
+                },
                 schema: b.build(),
                 open: Mutex::new(HashMap::new()),
             }),
@@ -81,7 +85,9 @@ impl Inner {
         if let Some(o) = self.open.lock().map_err(err)?.get(&book_id) {
             return Ok(Some(o.clone()));
         }
-        let Some(dir) = self.book_dir(book_id) else { return Ok(None) };
+        let Some(dir) = self.book_dir(book_id) else {
+            return Ok(None);
+        };
         if !dir.join("meta.json").exists() {
             return Ok(None);
         }
@@ -105,7 +111,10 @@ impl Inner {
             None => Index::create_in_ram(self.schema.clone()),
         };
         let reader = index.reader().map_err(err)?;
-        self.open.lock().map_err(err)?.insert(book_id, Arc::new(Opened { index, reader }));
+        self.open
+            .lock()
+            .map_err(err)?
+            .insert(book_id, Arc::new(Opened { index, reader }));
         Ok(())
     }
 
@@ -130,7 +139,12 @@ impl Inner {
         Ok(())
     }
 
-    fn search_blocking(&self, book_id: Uuid, query: &str, k: usize) -> Result<Vec<Passage>, StoreError> {
+    fn search_blocking(
+        &self,
+        book_id: Uuid,
+        query: &str,
+        k: usize,
+    ) -> Result<Vec<Passage>, StoreError> {
         let o = self
             .opened(book_id)?
             .ok_or_else(|| StoreError::NotFound(format!("lexical collection {book_id}")))?;
@@ -149,15 +163,28 @@ impl Inner {
         let mut out = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr).map_err(err)?;
-            let idx = d.get_first(self.fields.chunk_index).and_then(|v| v.as_u64()).unwrap_or(0);
-            let text = d.get_first(self.fields.text).and_then(|v| v.as_str()).unwrap_or("").to_string();
-            out.push(Passage { chunk_index: idx as u32, text, score });
+            let idx = d
+                .get_first(self.fields.chunk_index)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0);
+            let text = d
+                .get_first(self.fields.text)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
+            out.push(Passage {
+                chunk_index: idx as u32,
+                text,
+                score,
+            });
         }
         Ok(out)
     }
 
     fn ids_blocking(&self, book_id: Uuid) -> Result<Option<Vec<String>>, StoreError> {
-        let Some(o) = self.opened(book_id)? else { return Ok(None) };
+        let Some(o) = self.opened(book_id)? else {
+            return Ok(None);
+        };
         let searcher = o.reader.searcher();
         let mut ids = Vec::new();
         for seg in searcher.segment_readers() {
@@ -185,12 +212,19 @@ impl LexicalIndex for TantivyLexicalIndex {
 
     async fn upsert(&self, book_id: Uuid, chunks: &[Chunk]) -> Result<(), StoreError> {
         let chunks = chunks.to_vec();
-        self.blocking(move |i| i.upsert_blocking(book_id, &chunks)).await
+        self.blocking(move |i| i.upsert_blocking(book_id, &chunks))
+            .await
     }
 
-    async fn search(&self, book_id: Uuid, query: &str, k: usize) -> Result<Vec<Passage>, StoreError> {
+    async fn search(
+        &self,
+        book_id: Uuid,
+        query: &str,
+        k: usize,
+    ) -> Result<Vec<Passage>, StoreError> {
         let query = query.to_string();
-        self.blocking(move |i| i.search_blocking(book_id, &query, k)).await
+        self.blocking(move |i| i.search_blocking(book_id, &query, k))
+            .await
     }
 
     async fn document_ids(&self, book_id: Uuid) -> Result<Option<Vec<String>>, StoreError> {

@@ -27,7 +27,8 @@ pub enum ContextError {
 }
 
 fn decode<T: DeserializeOwned>(raw: Option<&Option<String>>) -> Option<T> {
-    raw.and_then(|r| r.as_deref()).and_then(|s| serde_json::from_str(s).ok())
+    raw.and_then(|r| r.as_deref())
+        .and_then(|s| serde_json::from_str(s).ok())
 }
 
 async fn write_back<T: Serialize>(app: &App, key: String, value: &T) {
@@ -40,7 +41,11 @@ async fn write_back<T: Serialize>(app: &App, key: String, value: &T) {
 
 #[tracing::instrument(skip_all, name = "chat.context")]
 pub async fn load(app: &App, req: &ChatRequest) -> Result<TurnContext, ContextError> {
-    let k = [keys::session(req.session_id), keys::character(req.character_id), keys::book(req.book_id)];
+    let k = [
+        keys::session(req.session_id),
+        keys::character(req.character_id),
+        keys::book(req.book_id),
+    ];
     let cached = match app.cache.get_many(&k).await {
         Ok(v) => v,
         Err(e) => {
@@ -51,7 +56,8 @@ pub async fn load(app: &App, req: &ChatRequest) -> Result<TurnContext, ContextEr
     let mut session: Option<SessionContext> = decode(cached.first());
     let mut character: Option<Character> = decode(cached.get(1));
     let mut book: Option<Book> = decode(cached.get(2));
-    let (from_cache_s, from_cache_c, from_cache_b) = (session.is_some(), character.is_some(), book.is_some());
+    let (from_cache_s, from_cache_c, from_cache_b) =
+        (session.is_some(), character.is_some(), book.is_some());
 
     let window = app.config.chat.history_window;
     let (s, c, b) = tokio::join!(
@@ -59,9 +65,15 @@ pub async fn load(app: &App, req: &ChatRequest) -> Result<TurnContext, ContextEr
             if session.is_some() {
                 return Ok(None);
             }
-            let Some(row) = app.records.get_session(req.session_id).await? else { return Ok(None) };
+            let Some(row) = app.records.get_session(req.session_id).await? else {
+                return Ok(None);
+            };
             let recent = app.records.recent_messages(row.id, window).await?;
-            Ok::<_, StoreError>(Some(SessionContext { session: row, recent, summary: None }))
+            Ok::<_, StoreError>(Some(SessionContext {
+                session: row,
+                recent,
+                summary: None,
+            }))
         },
         async {
             if character.is_some() {
@@ -82,10 +94,15 @@ pub async fn load(app: &App, req: &ChatRequest) -> Result<TurnContext, ContextEr
 
     let session = session.ok_or(ContextError::NotFound("session"))?;
     let sess = &session.session;
-    if sess.user_id != req.user_id || sess.character_id != req.character_id || sess.book_id != req.book_id {
+    if sess.user_id != req.user_id
+        || sess.character_id != req.character_id
+        || sess.book_id != req.book_id
+    {
         return Err(ContextError::NotFound("session"));
     }
-    let character = character.filter(|c| c.book_id == req.book_id).ok_or(ContextError::NotFound("character"))?;
+    let character = character
+        .filter(|c| c.book_id == req.book_id)
+        .ok_or(ContextError::NotFound("character"))?;
     let book = book.ok_or(ContextError::NotFound("book"))?;
 
     tokio::join!(
@@ -105,5 +122,9 @@ pub async fn load(app: &App, req: &ChatRequest) -> Result<TurnContext, ContextEr
             }
         },
     );
-    Ok(TurnContext { session, character, book })
+    Ok(TurnContext {
+        session,
+        character,
+        book,
+    })
 }

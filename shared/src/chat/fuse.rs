@@ -24,12 +24,22 @@ pub fn rrf(lists: &[(&[Passage], f32)], k: f32) -> Vec<Passage> {
                 .and_modify(|e| e.score += add)
                 .or_insert_with(|| {
                     order.push(p.chunk_index);
-                    Passage { score: add, ..p.clone() }
+                    Passage {
+                        score: add,
+                        ..p.clone()
+                    }
                 });
         }
     }
-    let mut out: Vec<Passage> = order.into_iter().filter_map(|c| by_chunk.remove(&c)).collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk_index.cmp(&b.chunk_index)));
+    let mut out: Vec<Passage> = order
+        .into_iter()
+        .filter_map(|c| by_chunk.remove(&c))
+        .collect();
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.chunk_index.cmp(&b.chunk_index))
+    });
     out
 }
 
@@ -50,11 +60,18 @@ pub fn within_budget(passages: Vec<Passage>, budget: usize) -> Vec<Passage> {
 #[tracing::instrument(skip_all, name = "chat.fuse")]
 pub async fn fuse_and_rerank(app: &App, q: &RewrittenQuery, found: Found) -> Vec<Passage> {
     let s = &app.config.chat;
-    let fused = rrf(&[(&found.vector, s.vector_weight), (&found.lexical, s.lexical_weight)], s.rrf_k);
+    let fused = rrf(
+        &[
+            (&found.vector, s.vector_weight),
+            (&found.lexical, s.lexical_weight),
+        ],
+        s.rrf_k,
+    );
     let candidates: Vec<Passage> = fused.iter().take(s.context_passages * 3).cloned().collect();
     let ranked = match tokio::time::timeout(
         RERANK_TIMEOUT,
-        app.reranker.rerank(&q.narrative, candidates, s.context_passages),
+        app.reranker
+            .rerank(&q.narrative, candidates, s.context_passages),
     )
     .await
     {
@@ -76,7 +93,11 @@ mod tests {
     use super::*;
 
     fn p(i: u32) -> Passage {
-        Passage { chunk_index: i, text: format!("chunk {i}"), score: 0.0 }
+        Passage {
+            chunk_index: i,
+            text: format!("chunk {i}"),
+            score: 0.0,
+        }
     }
 
     #[test]
@@ -87,14 +108,18 @@ mod tests {
         let ids: Vec<u32> = f.iter().map(|x| x.chunk_index).collect();
         assert_eq!(ids.len(), 4);
         assert_eq!(&ids[..2], &[1, 3]); // in both lists
-        // weights move the balance
+                                        // weights move the balance
         let f = rrf(&[(&v, 0.1), (&l, 1.0)], 60.0);
         assert_eq!(f[0].chunk_index, 3);
     }
 
     #[test]
     fn budget_keeps_at_least_one() {
-        let long = Passage { chunk_index: 0, text: "x".repeat(100), score: 1.0 };
+        let long = Passage {
+            chunk_index: 0,
+            text: "x".repeat(100),
+            score: 1.0,
+        };
         assert_eq!(within_budget(vec![long.clone(), long.clone()], 10).len(), 1);
         assert_eq!(within_budget(vec![long.clone(), long], 250).len(), 2);
     }

@@ -40,8 +40,17 @@ pub struct ChatRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatEvent {
     Token(String),
-    Done { full_response: String, citations: Vec<u32>, usage: Option<Usage>, model: String, offline: bool },
-    Error { message: String, code: u16 },
+    Done {
+        full_response: String,
+        citations: Vec<u32>,
+        usage: Option<Usage>,
+        model: String,
+        offline: bool,
+    },
+    Error {
+        message: String,
+        code: u16,
+    },
 }
 
 impl ChatEvent {
@@ -49,7 +58,13 @@ impl ChatEvent {
     pub fn to_json(&self) -> Value {
         match self {
             ChatEvent::Token(t) => json!({ "token": t }),
-            ChatEvent::Done { full_response, citations, usage, model, offline } => {
+            ChatEvent::Done {
+                full_response,
+                citations,
+                usage,
+                model,
+                offline,
+            } => {
                 let mut v = json!({ "done": true, "full_response": full_response, "citations": citations, "model": model });
                 if let Some(u) = usage {
                     v["usage"] = json!(u);
@@ -65,14 +80,21 @@ impl ChatEvent {
 
     /// A `done` event that ends a stream which produced no reply.
     pub fn empty_done(model: &str) -> ChatEvent {
-        ChatEvent::Done { full_response: String::new(), citations: vec![], usage: None, model: model.into(), offline: false }
+        ChatEvent::Done {
+            full_response: String::new(),
+            citations: vec![],
+            usage: None,
+            model: model.into(),
+            offline: false,
+        }
     }
 }
 
 /// Starts the turn after `context` succeeded; events arrive on the returned receiver.
 pub fn spawn_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest) -> mpsc::Receiver<ChatEvent> {
     let (tx, rx) = mpsc::channel(256);
-    let span = tracing::info_span!("chat", session_id = %req.session_id, character_id = %req.character_id);
+    let span =
+        tracing::info_span!("chat", session_id = %req.session_id, character_id = %req.character_id);
     tokio::spawn(run_turn(app, ctx, req, tx).instrument(span));
     rx
 }
@@ -86,13 +108,27 @@ async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, tx: mpsc::S
     let held = match lock::acquire(&app, req.session_id).await {
         Ok(Some(h)) => h,
         Ok(None) => {
-            emit(&tx, ChatEvent::Error { message: "another reply is already streaming for this session".into(), code: 429 }).await;
+            emit(
+                &tx,
+                ChatEvent::Error {
+                    message: "another reply is already streaming for this session".into(),
+                    code: 429,
+                },
+            )
+            .await;
             emit(&tx, ChatEvent::empty_done(app.llm.model())).await;
             return;
         }
         Err(e) => {
             tracing::error!(error = %e, "session lock unavailable");
-            emit(&tx, ChatEvent::Error { message: "the session lock store is unavailable; try again".into(), code: 503 }).await;
+            emit(
+                &tx,
+                ChatEvent::Error {
+                    message: "the session lock store is unavailable; try again".into(),
+                    code: 503,
+                },
+            )
+            .await;
             emit(&tx, ChatEvent::empty_done(app.llm.model())).await;
             return;
         }
@@ -125,11 +161,25 @@ async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, tx: mpsc::S
         }
         (Some(e), _) => {
             tracing::warn!(error = %e, partial_chars = generation.text.len(), "LLM failed mid-stream");
-            emit(&tx, ChatEvent::Error { message: format!("the model failed: {e}"), code: 502 }).await;
+            emit(
+                &tx,
+                ChatEvent::Error {
+                    message: format!("the model failed: {e}"),
+                    code: 502,
+                },
+            )
+            .await;
         }
         (None, Err(e)) => {
             tracing::error!(error = %e, "turn could not be saved");
-            emit(&tx, ChatEvent::Error { message: "the reply could not be saved; please retry".into(), code: 500 }).await;
+            emit(
+                &tx,
+                ChatEvent::Error {
+                    message: "the reply could not be saved; please retry".into(),
+                    code: 500,
+                },
+            )
+            .await;
         }
     }
 }

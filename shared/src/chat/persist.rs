@@ -46,23 +46,44 @@ pub async fn persist(
         user_message: user_message.to_string(),
         assistant_message: generation.text.clone(),
         assistant_metadata: metadata,
-        preview: preview(if generation.text.is_empty() { user_message } else { &generation.text }, 120),
+        preview: preview(
+            if generation.text.is_empty() {
+                user_message
+            } else {
+                &generation.text
+            },
+            120,
+        ),
     };
     let (session, written) = app.records.append_turn(&turn).await?;
 
     let window = app.config.chat.history_window;
     let mut recent: Vec<Message> = ctx.session.recent.clone();
     recent.extend(written);
-    let dropped: Vec<Message> = recent.drain(..recent.len().saturating_sub(window)).collect();
+    let dropped: Vec<Message> = recent
+        .drain(..recent.len().saturating_sub(window))
+        .collect();
     let summary = if dropped.is_empty() {
         ctx.session.summary.clone()
     } else {
         summarise(app, ctx, &dropped).await
     };
-    let fresh = SessionContext { session, recent, summary };
+    let fresh = SessionContext {
+        session,
+        recent,
+        summary,
+    };
     match serde_json::to_string(&fresh) {
         Ok(s) => {
-            if let Err(e) = app.cache.set(&keys::session(fresh.session.id), &s, app.config.chat.cache_ttl).await {
+            if let Err(e) = app
+                .cache
+                .set(
+                    &keys::session(fresh.session.id),
+                    &s,
+                    app.config.chat.cache_ttl,
+                )
+                .await
+            {
                 tracing::warn!(error = %e, "session cache refresh failed; dropping the entry");
                 let _ = app.cache.delete(&keys::session(fresh.session.id)).await;
             }
@@ -79,7 +100,11 @@ async fn summarise(app: &App, ctx: &TurnContext, dropped: &[Message]) -> Option<
         text.push_str(&format!("Summary so far: {s}\n"));
     }
     for m in dropped {
-        text.push_str(&format!("{}: {}\n", m.role.as_str(), preview(&m.content, 500)));
+        text.push_str(&format!(
+            "{}: {}\n",
+            m.role.as_str(),
+            preview(&m.content, 500)
+        ));
     }
     let req = LlmRequest {
         task: LlmTask::Summary,
@@ -96,7 +121,10 @@ async fn summarise(app: &App, ctx: &TurnContext, dropped: &[Message]) -> Option<
         ],
         temperature: 0.2,
         max_tokens: 250,
-        grounding: Grounding { character: Some(ctx.character.name.clone()), ..Default::default() },
+        grounding: Grounding {
+            character: Some(ctx.character.name.clone()),
+            ..Default::default()
+        },
     };
     match tokio::time::timeout(SUMMARY_TIMEOUT, app.llm.complete(req)).await {
         Ok(Ok(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),

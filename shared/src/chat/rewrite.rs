@@ -20,7 +20,13 @@ fn recent_turns(ctx: &TurnContext, n: usize) -> String {
     let r = &ctx.session.recent;
     r[r.len().saturating_sub(n)..]
         .iter()
-        .map(|m| format!("{}: {}", m.role.as_str(), crate::text::preview(&m.content, 300)))
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m.role.as_str(),
+                crate::text::preview(&m.content, 300)
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -35,12 +41,19 @@ pub fn parse(raw: &str) -> Option<RewrittenQuery> {
 
 #[tracing::instrument(skip_all, name = "chat.rewrite")]
 pub async fn rewrite(app: &App, ctx: &TurnContext, message: &str) -> RewrittenQuery {
-    let raw = RewrittenQuery { narrative: message.to_string(), keywords: message.to_string() };
+    let raw = RewrittenQuery {
+        narrative: message.to_string(),
+        keywords: message.to_string(),
+    };
     let history = recent_turns(ctx, 4);
     let hash = hex::encode(&Sha256::digest(format!("{history}\u{0}{message}").as_bytes())[..12]);
     let key = keys::rewrite(ctx.character.id, &hash);
     if let Ok(v) = app.cache.get_many(std::slice::from_ref(&key)).await {
-        if let Some(q) = v.first().and_then(|s| s.as_deref()).and_then(|s| serde_json::from_str(s).ok()) {
+        if let Some(q) = v
+            .first()
+            .and_then(|s| s.as_deref())
+            .and_then(|s| serde_json::from_str(s).ok())
+        {
             return q;
         }
     }
@@ -100,7 +113,10 @@ mod tests {
 
     #[test]
     fn parses_wrapped_json() {
-        let q = parse("Sure: {\"narrative\":\"Jane loves Rochester\",\"keywords\":\"Jane Rochester love\"}").unwrap();
+        let q = parse(
+            "Sure: {\"narrative\":\"Jane loves Rochester\",\"keywords\":\"Jane Rochester love\"}",
+        )
+        .unwrap();
         assert_eq!(q.keywords, "Jane Rochester love");
         assert!(parse("{\"narrative\":\"\",\"keywords\":\"x\"}").is_none());
         assert!(parse("nothing").is_none());

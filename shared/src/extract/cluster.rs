@@ -25,6 +25,8 @@ pub struct Entity {
     pub forms: HashMap<String, usize>,
     pub count: usize,
     pub has_full_name: bool,
+    /// The longest name word sequence seen (lower case).
+    pub full: Vec<String>,
 }
 
 impl Entity {
@@ -37,7 +39,12 @@ impl Entity {
         // Mrs and Miss of one surname are mother and daughter, not one woman.
         let married = |c: &TitleClass| matches!(c, TitleClass::Mrs);
         let unmarried = |c: &TitleClass| matches!(c, TitleClass::Miss);
-        let female = |c: &TitleClass| matches!(c, TitleClass::Mrs | TitleClass::Miss | TitleClass::FemaleKin);
+        let female = |c: &TitleClass| {
+            matches!(
+                c,
+                TitleClass::Mrs | TitleClass::Miss | TitleClass::FemaleKin
+            )
+        };
         // Dr. Marjoribanks is not Miss Marjoribanks.
         let neutral_vs_female = (t == TitleClass::Neutral && self.titles.iter().any(female))
             || (female(&t) && self.titles.contains(&TitleClass::Neutral));
@@ -61,14 +68,19 @@ fn lc(s: &str) -> String {
 pub fn cluster(mentions: &[Mention]) -> Clusters {
     let mut forms: HashMap<FormKey, (usize, String)> = HashMap::new();
     for m in mentions {
-        let key = FormKey { title: m.title, words: m.words.iter().map(|w| lc(w)).collect() };
+        let key = FormKey {
+            title: m.title,
+            words: m.words.iter().map(|w| lc(w)).collect(),
+        };
         let e = forms.entry(key).or_insert((0, m.surface()));
         e.0 += 1;
     }
-    let mut keys: Vec<(FormKey, usize, String)> = forms.into_iter().map(|(k, (n, s))| (k, n, s)).collect();
+    let mut keys: Vec<(FormKey, usize, String)> =
+        forms.into_iter().map(|(k, (n, s))| (k, n, s)).collect();
     // Most specific first: more words, then titled, then frequency; ties by text for determinism.
     keys.sort_by(|a, b| {
-        b.0.words.len()
+        b.0.words
+            .len()
             .cmp(&a.0.words.len())
             .then(b.0.title.is_some().cmp(&a.0.title.is_some()))
             .then(b.1.cmp(&a.1))
@@ -85,6 +97,14 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
         let words = &key.words;
         let target = if words.len() >= 2 {
             by_full.get(words).copied().or_else(|| {
+                // "Fairfax Rochester" inside "Edward Fairfax Rochester": a tail of a longer name.
+                by_surname.get(&words[words.len() - 1]).and_then(|c| {
+                    c.iter().copied().find(|&e| {
+                        let full = &entities[e].full;
+                        full.len() > words.len() && full.ends_with(words)
+                    })
+                })
+            }).or_else(|| {
                 // "Edward Fairfax Rochester" ~ "Edward Rochester": same first and last word.
                 let (f, l) = (&words[0], &words[words.len() - 1]);
                 // "Jim Vane" ~ "James Vane": a nickname of the given name.
@@ -121,13 +141,18 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
                     .max_by_key(|&e| (ents[e].count, std::cmp::Reverse(e)))
             };
             match key.title {
-                Some(TitleClass::Male | TitleClass::Mrs | TitleClass::Miss | TitleClass::Neutral) => {
-                    family(by_surname.get(w), &entities).or_else(|| pick(by_given.get(w), &entities))
+                Some(
+                    TitleClass::Male | TitleClass::Mrs | TitleClass::Miss | TitleClass::Neutral,
+                ) => family(by_surname.get(w), &entities)
+                    .or_else(|| pick(by_given.get(w), &entities)),
+                Some(_) => {
+                    pick(by_given.get(w), &entities).or_else(|| pick(by_surname.get(w), &entities))
                 }
-                Some(_) => pick(by_given.get(w), &entities).or_else(|| pick(by_surname.get(w), &entities)),
                 None => pick(by_given.get(w), &entities)
                     .or_else(|| {
-                        lexicon::nickname_targets(w).iter().find_map(|g| pick(by_given.get(*g), &entities))
+                        lexicon::nickname_targets(w)
+                            .iter()
+                            .find_map(|g| pick(by_given.get(*g), &entities))
                     })
                     .or_else(|| pick(by_surname.get(w), &entities)),
             }
@@ -140,7 +165,10 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
                     e.given = Some(words[0].clone());
                     e.surname = Some(words[words.len() - 1].clone());
                     e.has_full_name = key.title.is_none();
-                } else if key.title.is_some_and(|t| !matches!(t, TitleClass::FemaleKin | TitleClass::MaleKin)) {
+                } else if key
+                    .title
+                    .is_some_and(|t| !matches!(t, TitleClass::FemaleKin | TitleClass::MaleKin))
+                {
                     e.surname = Some(words[0].clone());
                 } else {
                     e.given = Some(words[0].clone());
@@ -175,9 +203,15 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
         if words.len() >= 2 && key.title.is_none() {
             e.has_full_name = true;
         }
+        if words.len() > e.full.len() {
+            e.full = words.clone();
+        }
         e.count += count;
         *e.forms.entry(surface).or_default() += count;
         assignment.insert(key, idx);
     }
-    Clusters { entities, assignment }
+    Clusters {
+        entities,
+        assignment,
+    }
 }

@@ -35,9 +35,17 @@ fn is_capitalised(w: &str) -> bool {
 }
 
 fn normalise(w: &str) -> String {
-    let w = w.trim_end_matches("'s").trim_end_matches("’s").trim_end_matches('\'').trim_end_matches('’');
+    let w = w
+        .trim_end_matches("'s")
+        .trim_end_matches("’s")
+        .trim_end_matches('\'')
+        .trim_end_matches('’');
     let mut out = String::with_capacity(w.len());
-    let all_caps = w.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) && w.chars().count() > 1;
+    let all_caps = w
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(char::is_uppercase)
+        && w.chars().count() > 1;
     let mut start = true;
     for c in w.chars() {
         if start {
@@ -107,7 +115,9 @@ impl CaseStats {
     }
 }
 
-const CONNECTORS: &[&str] = &["de", "van", "von", "du", "da", "di", "del", "der", "le", "la", "st"];
+const CONNECTORS: &[&str] = &[
+    "de", "van", "von", "du", "da", "di", "del", "der", "le", "la", "st",
+];
 
 /// Finds the mentions in token order.
 pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
@@ -116,7 +126,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
     let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word);
     while i < tokens.len() {
         let t = &tokens[i];
-        if t.kind != Kind::Word || !is_capitalised(t.text) {
+        if t.kind != Kind::Word || !is_capitalised(t.text) || t.heading {
             i += 1;
             continue;
         }
@@ -130,9 +140,14 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             if tokens.get(k).is_some_and(|p| p.text == ".") {
                 k += 1;
             }
-            if word_at(k).is_some_and(|n| is_capitalised(n.text) && n.sent == t.sent && !lexicon::is_never_name(&lower(n.text)) ) {
+            if word_at(k).is_some_and(|n| {
+                is_capitalised(n.text)
+                    && n.sent == t.sent
+                    && !lexicon::is_never_name(&lower(n.text))
+            }) {
                 title = Some(class);
-                title_word = Some(normalise(t.text) + if tokens[i + 1].text == "." { "." } else { "" });
+                title_word =
+                    Some(normalise(t.text) + if tokens[i + 1].text == "." { "." } else { "" });
                 j = k;
             } else {
                 i += 1;
@@ -148,19 +163,34 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             let evidence_after = word_at(k + 1).is_some_and(|n| {
                 let ln = lower(n.text);
                 (is_capitalised(n.text) && !lexicon::is_never_name(&ln))
-                    || (n.sent == w.sent && (lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln)))
-            }) || w.text.ends_with("'s") || w.text.ends_with("’s");
+                    || (n.sent == w.sent
+                        && (lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln)))
+            }) || w.text.ends_with("'s")
+                || w.text.ends_with("’s");
             let next_is_name = word_at(k + 1).is_some_and(|n| {
                 let ln = lower(n.text);
-                is_capitalised(n.text) && n.sent == w.sent && !lexicon::is_never_name(&ln) && stats.name_like(&ln, false, true)
+                is_capitalised(n.text)
+                    && n.sent == w.sent
+                    && !lexicon::is_never_name(&ln)
+                    && stats.name_like(&ln, false, true)
             });
-            let ambiguous_ok = lexicon::is_ambiguous_name(&lw) && (!first || next_is_name || title.is_some());
+            let ambiguous_ok =
+                lexicon::is_ambiguous_name(&lw) && (!first || next_is_name || title.is_some());
             // “Marmee, come here” — a vocative at the start of a quotation
-            let vocative = first && w.in_quote && w.sent_start
-                && tokens.get(k + 1).is_some_and(|p| matches!(p.text, "," | "!"))
-                && stats.lower.get(&lw).is_none();
+            let vocative = first
+                && w.in_quote
+                && w.sent_start
+                && tokens
+                    .get(k + 1)
+                    .is_some_and(|p| matches!(p.text, "," | "!"))
+                && !stats.lower.contains_key(&lw);
             let nameish = stats.name_like(&lw, w.sent_start && first, evidence_after || vocative);
-            if is_capitalised(w.text) && (title.is_some() || ambiguous_ok || nameish || (!first && !lexicon::is_never_name(&lw))) {
+            if is_capitalised(w.text)
+                && (title.is_some()
+                    || ambiguous_ok
+                    || nameish
+                    || (!first && !lexicon::is_never_name(&lw)))
+            {
                 words.push(normalise(w.text));
                 let possessive = w.text.ends_with("'s") || w.text.ends_with("’s");
                 k += 1;
@@ -171,7 +201,10 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 if w.text.chars().count() == 1 && tokens.get(k).is_some_and(|p| p.text == ".") {
                     k += 1;
                 }
-            } else if !first && CONNECTORS.contains(&lw.as_str()) && word_at(k + 1).is_some_and(|n| is_capitalised(n.text)) {
+            } else if !first
+                && CONNECTORS.contains(&lw.as_str())
+                && word_at(k + 1).is_some_and(|n| is_capitalised(n.text))
+            {
                 words.push(w.text.to_string());
                 k += 1;
             } else {
@@ -181,14 +214,25 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 break;
             }
         }
-        while words.last().is_some_and(|w| CONNECTORS.contains(&w.as_str())) {
+        while words
+            .last()
+            .is_some_and(|w| CONNECTORS.contains(&w.as_str()))
+        {
             words.pop();
         }
         if words.is_empty() {
             i = j.max(i + 1);
             continue;
         }
-        let mut m = Mention { tok: j, end: k, title, title_word, words, person_cue: 0.0, place_cue: 0.0 };
+        let mut m = Mention {
+            tok: j,
+            end: k,
+            title,
+            title_word,
+            words,
+            person_cue: 0.0,
+            place_cue: 0.0,
+        };
         score_cues(tokens, i, &mut m);
         out.push(m);
         i = k.max(i + 1);
@@ -200,20 +244,36 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
     if m.title.is_some() {
         m.person_cue += 2.0;
     }
-    if m.words.iter().any(|w| lexicon::is_place_word(&w.to_lowercase())) {
+    if m.words
+        .iter()
+        .any(|w| lexicon::is_place_word(&w.to_lowercase()))
+    {
         m.place_cue += 3.0;
     }
-    if m.words.last().is_some_and(|w| lexicon::is_known_place(&w.to_lowercase())) {
+    if m.words
+        .last()
+        .is_some_and(|w| lexicon::is_known_place(&w.to_lowercase()))
+    {
         m.place_cue += 3.0;
     }
-    if m.title.is_none() && m.words.last().is_some_and(|w| lexicon::has_place_suffix(&w.to_lowercase())) {
+    if m.title.is_none()
+        && m.words
+            .last()
+            .is_some_and(|w| lexicon::has_place_suffix(&w.to_lowercase()))
+    {
         m.place_cue += 1.0;
     }
-    if m.words.first().is_some_and(|w| lexicon::given_name_gender(&w.to_lowercase()).is_some()) {
+    if m.words
+        .first()
+        .is_some_and(|w| lexicon::given_name_gender(&w.to_lowercase()).is_some())
+    {
         m.person_cue += 1.0;
     }
     let prev = start.checked_sub(1).and_then(|p| tokens.get(p));
-    let next_word = tokens[m.end..].iter().take(2).find(|t| t.kind == Kind::Word);
+    let next_word = tokens[m.end..]
+        .iter()
+        .take(2)
+        .find(|t| t.kind == Kind::Word);
     let next = tokens.get(m.end);
     if let Some(p) = prev {
         let lp = p.text.to_lowercase();
@@ -243,7 +303,12 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
     if tokens[m.tok].in_quote {
         let before = prev.map(|p| p.text);
         let after = next.map(|n| n.text);
-        if matches!(before, Some(",") | Some("“") | Some("\"") | Some("‘")) && matches!(after, Some(",") | Some(".") | Some("!") | Some("?") | Some("”") | Some(";")) {
+        if matches!(before, Some(",") | Some("“") | Some("\"") | Some("‘"))
+            && matches!(
+                after,
+                Some(",") | Some(".") | Some("!") | Some("?") | Some("”") | Some(";")
+            )
+        {
             m.person_cue += 2.0;
         }
     }

@@ -82,7 +82,12 @@ pub fn analyse(text: &str) -> Analysis {
     // Mention → entity, and per-entity cues.
     let mention_entity: Vec<usize> = ments
         .iter()
-        .map(|m| clusters.assignment[&FormKey { title: m.title, words: m.words.iter().map(|w| w.to_lowercase()).collect() }])
+        .map(|m| {
+            clusters.assignment[&FormKey {
+                title: m.title,
+                words: m.words.iter().map(|w| w.to_lowercase()).collect(),
+            }]
+        })
         .collect();
     for (m, &e) in ments.iter().zip(&mention_entity) {
         es[e].person += m.person_cue;
@@ -93,14 +98,19 @@ pub fn analyse(text: &str) -> Analysis {
             let s = &es[e];
             let ent = &clusters.entities[e];
             let score = s.person - s.place;
-            score > 0.0 && (s.person >= 1.5 || ent.count >= 3) || (!ent.titles.is_empty() && s.person >= s.place * 1.5)
+            score > 0.0 && (s.person >= 1.5 || ent.count >= 3)
+                || (!ent.titles.is_empty() && s.person >= s.place * 1.5)
         })
         .collect();
 
     // Gender votes from the first third-person pronoun soon after a mention (same sentence).
     for (m, &e) in ments.iter().zip(&mention_entity) {
         let (sent, para) = (toks[m.tok].sent, toks[m.tok].para);
-        for t in toks[m.end..].iter().take(PRONOUN_WINDOW).filter(|t| t.kind == Kind::Word) {
+        for t in toks[m.end..]
+            .iter()
+            .take(PRONOUN_WINDOW)
+            .filter(|t| t.kind == Kind::Word)
+        {
             // the rest of the sentence and the next one, within the paragraph, outside quotes
             if t.sent > sent + 1 || t.para != para {
                 break;
@@ -124,17 +134,27 @@ pub fn analyse(text: &str) -> Analysis {
     let gender: Vec<Option<Gender>> = (0..n)
         .map(|e| {
             let s = &es[e];
-            clusters.entities[e].gender.or(if s.male_votes > s.female_votes * 2 {
-                Some(Gender::Male)
-            } else if s.female_votes > s.male_votes * 2 {
-                Some(Gender::Female)
-            } else {
-                None
-            })
+            clusters.entities[e]
+                .gender
+                .or(if s.male_votes > s.female_votes * 2 {
+                    Some(Gender::Male)
+                } else if s.female_votes > s.male_votes * 2 {
+                    Some(Gender::Female)
+                } else {
+                    None
+                })
         })
         .collect();
 
-    attribute_pronouns_and_quotes(text, &toks, &ments, &mention_entity, &is_person, &gender, &mut es);
+    attribute_pronouns_and_quotes(
+        text,
+        &toks,
+        &ments,
+        &mention_entity,
+        &is_person,
+        &gender,
+        &mut es,
+    );
     collect_evidence(text, &toks, &ments, &mention_entity, &is_person, &mut es);
 
     let profiles = build_profiles(&clusters, &is_person, &gender, es);
@@ -206,13 +226,26 @@ fn attribute_pronouns_and_quotes(
         if t.kind == Kind::OpenQuote {
             let open = i;
             let mut close = i + 1;
-            while close < toks.len() && toks[close].kind != Kind::CloseQuote && toks[close].para == t.para {
+            while close < toks.len()
+                && toks[close].kind != Kind::CloseQuote
+                && toks[close].para == t.para
+            {
                 close += 1;
             }
-            let speaker = speaker_near(toks, &starts, ment_ent, is_person, open, close, last_male, last_female);
+            let speaker = speaker_near(
+                toks,
+                &starts,
+                ment_ent,
+                is_person,
+                open,
+                close,
+                last_male,
+                last_female,
+            );
             let speaker = speaker.or_else(|| {
                 // turn-taking: the one before the last speaker answers
-                (speakers.len() >= 2 && last_quote_para + 1 == t.para).then(|| speakers[speakers.len() - 2])
+                (speakers.len() >= 2 && last_quote_para + 1 == t.para)
+                    .then(|| speakers[speakers.len() - 2])
             });
             if let Some(e) = speaker {
                 let end = toks.get(close).map_or(text.len(), |c| c.start);
@@ -220,7 +253,9 @@ fn attribute_pronouns_and_quotes(
                 es[e].quote_count += 1;
                 let words = q.split_whitespace().count();
                 if (6..=60).contains(&words) && es[e].quotes.len() < 40 {
-                    es[e].quotes.push(q.split_whitespace().collect::<Vec<_>>().join(" "));
+                    es[e]
+                        .quotes
+                        .push(q.split_whitespace().collect::<Vec<_>>().join(" "));
                 }
                 if speakers.last() != Some(&e) {
                     speakers.retain(|s| *s != e);
@@ -258,7 +293,11 @@ fn speaker_near(
             _ => None,
         }
     };
-    let is_verb = |j: usize| toks.get(j).is_some_and(|t| t.kind == Kind::Word && lexicon::is_speech_verb(&t.text.to_lowercase()));
+    let is_verb = |j: usize| {
+        toks.get(j).is_some_and(|t| {
+            t.kind == Kind::Word && lexicon::is_speech_verb(&t.text.to_lowercase())
+        })
+    };
     // After the quotation, within its paragraph: up to 5 tokens.
     let after: Vec<usize> = (close + 1..toks.len().min(close + 7))
         .take_while(|&j| toks[j].para == toks[open].para && toks[j].kind != Kind::OpenQuote)
@@ -327,8 +366,13 @@ fn collect_evidence(
     is_person: &[bool],
     es: &mut [EntityStats],
 ) {
-    const DESCRIBING: &[&str] = &["was", "looked", "seemed", "appeared", "had", "is", "wore", "stood"];
-    const AUX: &[&str] = &["was", "had", "did", "would", "could", "should", "will", "has", "is", "and", "who", "said", "were", "might", "must", "may", "can"];
+    const DESCRIBING: &[&str] = &[
+        "was", "looked", "seemed", "appeared", "had", "is", "wore", "stood",
+    ];
+    const AUX: &[&str] = &[
+        "was", "had", "did", "would", "could", "should", "will", "has", "is", "and", "who", "said",
+        "were", "might", "must", "may", "can",
+    ];
     let mut para_people: Vec<usize> = Vec::new();
     let mut para = u32::MAX;
     let flush = |people: &mut Vec<usize>, es: &mut [EntityStats]| {
@@ -355,7 +399,11 @@ fn collect_evidence(
             para = p;
         }
         para_people.push(e);
-        let next: Vec<&Token> = toks[m.end..].iter().take(3).filter(|t| t.kind == Kind::Word).collect();
+        let next: Vec<&Token> = toks[m.end..]
+            .iter()
+            .take(3)
+            .filter(|t| t.kind == Kind::Word)
+            .collect();
         if let Some(n) = next.first() {
             let ln = n.text.to_lowercase();
             if n.sent == toks[m.tok].sent && !toks[m.tok].in_quote {
@@ -363,11 +411,16 @@ fn collect_evidence(
                     let s = sentence_text(text, toks, m.tok);
                     let words = s.split_whitespace().count();
                     if (5..=45).contains(&words) && !s.contains('“') && !s.contains('"') {
-                        es[e].descriptors.push(s.split_whitespace().collect::<Vec<_>>().join(" "));
+                        es[e]
+                            .descriptors
+                            .push(s.split_whitespace().collect::<Vec<_>>().join(" "));
                     }
                 }
                 let verbish = ln.ends_with("ed") || lexicon::is_person_verb(&ln);
-                if verbish && !AUX.contains(&ln.as_str()) && n.text.chars().next().is_some_and(char::is_lowercase) {
+                if verbish
+                    && !AUX.contains(&ln.as_str())
+                    && n.text.chars().next().is_some_and(char::is_lowercase)
+                {
                     *es[e].actions.entry(ln).or_default() += 1;
                 }
             }
@@ -381,7 +434,15 @@ fn display_name(ent: &cluster::Entity) -> String {
     forms.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     if ent.has_full_name {
         if let Some((f, _)) = forms.iter().find(|(f, _)| {
-            f.split_whitespace().count() >= 2 && lexicon::title_class(&f.split_whitespace().next().unwrap_or("").trim_end_matches('.').to_lowercase()).is_none()
+            f.split_whitespace().count() >= 2
+                && lexicon::title_class(
+                    &f.split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .trim_end_matches('.')
+                        .to_lowercase(),
+                )
+                .is_none()
         }) {
             return (*f).clone();
         }
@@ -403,24 +464,31 @@ fn build_profiles(
         }
         let ent = &clusters.entities[e];
         let name = names[e].clone();
-        let mut aliases: Vec<(&String, &usize)> = ent.forms.iter().filter(|(f, _)| **f != name).collect();
+        let mut aliases: Vec<(&String, &usize)> =
+            ent.forms.iter().filter(|(f, _)| **f != name).collect();
         aliases.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let mut aliases: Vec<String> = aliases.into_iter().map(|(f, _)| f.clone()).collect();
         // A titled form also answers to the bare name ("Prince Prospero" → "Prospero").
         for form in [&name].into_iter().chain(ent.forms.keys()) {
             let mut words = form.split_whitespace();
-            let first = words.next().unwrap_or("").trim_end_matches('.').to_lowercase();
+            let first = words
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_lowercase();
             let rest: Vec<&str> = words.collect();
             if lexicon::title_class(&first).is_some() && !rest.is_empty() {
                 let bare = rest.join(" ");
-                if bare != name && !aliases.contains(&bare) && bare.split_whitespace().count() >= 1 {
+                if bare != name && !aliases.contains(&bare) && bare.split_whitespace().count() >= 1
+                {
                     aliases.push(bare);
                 }
             }
         }
         let mut actions: Vec<(&String, &usize)> = s.actions.iter().collect();
         actions.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let mut rel: Vec<(&usize, &usize)> = s.cooccur.iter().filter(|(o, _)| is_person[**o]).collect();
+        let mut rel: Vec<(&usize, &usize)> =
+            s.cooccur.iter().filter(|(o, _)| is_person[**o]).collect();
         rel.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let mut quotes = s.quotes.clone();
         // Most characteristic first: mid-length quotations.
@@ -436,12 +504,27 @@ fn build_profiles(
             quote_count: s.quote_count,
             quotes,
             descriptors: s.descriptors.clone(),
-            actions: actions.into_iter().take(8).map(|(a, _)| a.clone()).collect(),
-            relations: rel.into_iter().take(6).map(|(o, c)| Relation { name: names[*o].clone(), count: *c }).collect(),
+            actions: actions
+                .into_iter()
+                .take(8)
+                .map(|(a, _)| a.clone())
+                .collect(),
+            relations: rel
+                .into_iter()
+                .take(6)
+                .map(|(o, c)| Relation {
+                    name: names[*o].clone(),
+                    count: *c,
+                })
+                .collect(),
             importance,
         });
     }
-    out.sort_by(|a, b| b.importance.total_cmp(&a.importance).then(a.name.cmp(&b.name)));
+    out.sort_by(|a, b| {
+        b.importance
+            .total_cmp(&a.importance)
+            .then(a.name.cmp(&b.name))
+    });
     out
 }
 

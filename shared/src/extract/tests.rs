@@ -7,7 +7,8 @@ fn names(text: &str) -> Vec<CharacterProfile> {
 }
 
 fn find<'a>(ps: &'a [CharacterProfile], name: &str) -> Option<&'a CharacterProfile> {
-    ps.iter().find(|p| p.name == name || p.aliases.iter().any(|a| a == name))
+    ps.iter()
+        .find(|p| p.name == name || p.aliases.iter().any(|a| a == name))
 }
 
 #[test]
@@ -51,8 +52,13 @@ fn places_and_exclamations_are_not_people() {
              for Bath on Sunday. Harriet wrote from Bath.";
     let ps = names(t);
     assert!(find(&ps, "Harriet").is_some(), "{ps:#?}");
-    for bad in ["London", "God", "Good God", "Heaven", "May", "Bath", "Sunday"] {
-        assert!(find(&ps, bad).is_none(), "{bad} taken for a person: {ps:#?}");
+    for bad in [
+        "London", "God", "Good God", "Heaven", "May", "Bath", "Sunday",
+    ] {
+        assert!(
+            find(&ps, bad).is_none(),
+            "{bad} taken for a person: {ps:#?}"
+        );
     }
 }
 
@@ -77,7 +83,10 @@ fn quotes_are_attributed_both_ways_and_by_turns() {
     let jo = find(&ps, "Jo").expect("Jo");
     assert_eq!(meg.quote_count, 2, "{ps:#?}");
     assert_eq!(jo.quote_count, 2, "{ps:#?}");
-    assert!(meg.quotes.iter().any(|q| q.contains("dance with every")), "{meg:?}");
+    assert!(
+        meg.quotes.iter().any(|q| q.contains("dance with every")),
+        "{meg:?}"
+    );
 }
 
 #[test]
@@ -103,13 +112,19 @@ fn all_caps_and_curly_apostrophes() {
 fn importance_ranks_the_protagonist_first_and_evidence_is_collected() {
     let mut t = String::new();
     for i in 0..20 {
-        t.push_str(&format!("Anna was tired on day {i}. Anna walked to the river with Karl. "));
+        t.push_str(&format!(
+            "Anna was tired on day {i}. Anna walked to the river with Karl. "
+        ));
     }
     t.push_str("Karl laughed. ");
     let ps = names(&t);
     assert_eq!(ps[0].name, "Anna");
     assert!(!ps[0].descriptors.is_empty());
-    assert!(ps[0].actions.contains(&"walked".to_string()), "{:?}", ps[0].actions);
+    assert!(
+        ps[0].actions.contains(&"walked".to_string()),
+        "{:?}",
+        ps[0].actions
+    );
     assert_eq!(ps[0].relations[0].name, "Karl");
 }
 
@@ -117,10 +132,31 @@ fn importance_ranks_the_protagonist_first_and_evidence_is_collected() {
 fn many_characters_stay_linear() {
     let mut t = String::new();
     for i in 0..400 {
-        let name = format!("Zed{}", (b'a' + (i % 26) as u8) as char).repeat(1) + &"x".repeat(i / 26);
+        let name =
+            format!("Zed{}", (b'a' + (i % 26) as u8) as char).repeat(1) + &"x".repeat(i / 26);
         t.push_str(&format!("{name} said hello. Mr. {name} smiled. "));
     }
     let ps = names(&t);
     // each distinct name is its own character; speed is measured by `falsafa bench extract`
     assert!(ps.len() >= 300, "{}", ps.len());
+}
+
+#[test]
+fn chapter_headings_are_not_names() {
+    let t = "CHAPTER IX\n\nJO MAKES PEACE\n\nJo laughed. Jo ran home. Meg smiled at Jo.";
+    let ps = names(t);
+    let jo = find(&ps, "Jo").expect("Jo");
+    assert_eq!(jo.name, "Jo", "{ps:#?}");
+    assert!(find(&ps, "Peace").is_none() && find(&ps, "Jo Makes Peace").is_none(), "{ps:#?}");
+}
+
+#[test]
+fn a_tail_of_a_longer_name_is_the_same_person() {
+    let t = "Edward Fairfax Rochester came. Fairfax Rochester was proud. Mr. Rochester sat. \
+             Mrs. Fairfax knitted. Mrs. Fairfax smiled.";
+    let ps = names(t);
+    let r = find(&ps, "Mr. Rochester").expect("Rochester");
+    assert!(r.aliases.iter().chain([&r.name]).any(|a| a == "Fairfax Rochester"), "{ps:#?}");
+    let f = find(&ps, "Mrs. Fairfax").expect("Mrs. Fairfax");
+    assert_ne!(f.name, r.name);
 }

@@ -22,6 +22,8 @@ pub struct Token<'a> {
     pub in_quote: bool,
     pub sent: u32,
     pub para: u32,
+    /// On a line with no lower-case letter (a chapter heading): no names are read there.
+    pub heading: bool,
 }
 
 /// Abbreviations whose period does not end a sentence.
@@ -72,7 +74,10 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             let mut end = i + c.len_utf8();
             while let Some(&(j, d)) = chars.peek() {
                 let joins = (d == '\'' || d == '’' || d == '-')
-                    && text[j + d.len_utf8()..].chars().next().is_some_and(is_word_char);
+                    && text[j + d.len_utf8()..]
+                        .chars()
+                        .next()
+                        .is_some_and(is_word_char);
                 if is_word_char(d) || joins {
                     end = j + d.len_utf8();
                     chars.next();
@@ -80,7 +85,16 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
                     break;
                 }
             }
-            out.push(Token { text: &text[i..end], start: i, kind: Kind::Word, sent_start: next_starts, in_quote, sent, para });
+            out.push(Token {
+                text: &text[i..end],
+                start: i,
+                kind: Kind::Word,
+                sent_start: next_starts,
+                in_quote,
+                sent,
+                para,
+            heading: false,
+            });
             next_starts = false;
             continue;
         }
@@ -114,23 +128,45 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             Kind::CloseQuote => in_quote = false,
             _ => {}
         }
-        out.push(Token { text: &text[i..i + c.len_utf8()], start: i, kind, sent_start: false, in_quote, sent, para });
+        out.push(Token {
+            text: &text[i..i + c.len_utf8()],
+            start: i,
+            kind,
+            sent_start: false,
+            in_quote,
+            sent,
+            para,
+        heading: false,
+        });
         if matches!(c, '.' | '!' | '?') {
-            let abbrev = c == '.'
-                && out.len() >= 2
-                && out[out.len() - 2].kind == Kind::Word
-                && {
-                    let w = out[out.len() - 2].text;
-                    ABBREVIATIONS.contains(&w.to_ascii_lowercase().as_str())
-                        || (w.chars().count() == 1 && w.chars().all(char::is_uppercase))
-                };
+            let abbrev = c == '.' && out.len() >= 2 && out[out.len() - 2].kind == Kind::Word && {
+                let w = out[out.len() - 2].text;
+                ABBREVIATIONS.contains(&w.to_ascii_lowercase().as_str())
+                    || (w.chars().count() == 1 && w.chars().all(char::is_uppercase))
+            };
             if !abbrev {
                 sent += 1;
                 next_starts = true;
             }
         }
     }
+    mark_headings(text, &mut out);
     out
+}
+
+/// Flags tokens on lines that have letters but none in lower case.
+fn mark_headings(text: &str, toks: &mut [Token]) {
+    let mut line_start = 0;
+    let mut t = 0;
+    for line in text.split_inclusive('\n') {
+        let end = line_start + line.len();
+        let heading = line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase);
+        while t < toks.len() && toks[t].start < end {
+            toks[t].heading = heading;
+            t += 1;
+        }
+        line_start = end;
+    }
 }
 
 #[cfg(test)]
@@ -138,7 +174,10 @@ mod tests {
     use super::*;
 
     fn words<'a>(t: &'a [Token<'a>]) -> Vec<(&'a str, bool, bool)> {
-        t.iter().filter(|t| t.kind == Kind::Word).map(|t| (t.text, t.sent_start, t.in_quote)).collect()
+        t.iter()
+            .filter(|t| t.kind == Kind::Word)
+            .map(|t| (t.text, t.sent_start, t.in_quote))
+            .collect()
     }
 
     #[test]

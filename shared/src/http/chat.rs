@@ -36,8 +36,12 @@ pub async fn chat(
         ContextError::Store(e) => ApiError::internal(e),
     })?;
     let rx = chat::spawn_turn(app, ctx, req);
-    let events = ReceiverStream::new(rx)
-        .enumerate()
-        .map(|(i, ev)| Ok::<_, Infallible>(Event::default().id(i.to_string()).data(ev.to_json().to_string())));
+    let events = ReceiverStream::new(rx).enumerate().map(|(i, ev)| {
+        Ok::<_, Infallible>(
+            Event::default()
+                .id(i.to_string())
+                .data(ev.to_json().to_string()),
+        )
+    });
     Ok(Sse::new(events))
 }

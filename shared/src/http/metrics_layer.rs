@@ -18,7 +18,9 @@ pub async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
         .unwrap_or_else(|| "unmatched".into());
     let method = req.method().as_str().to_string();
     let m = &app.metrics;
-    let in_progress = m.http_requests_in_progress.with_label_values(&[&method, &endpoint]);
+    let in_progress = m
+        .http_requests_in_progress
+        .with_label_values(&[&method, &endpoint]);
     in_progress.inc();
     let started = Instant::now();
     let resp = next.run(req).await;

@@ -22,24 +22,35 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 fn finish(router: Router<Arc<App>>, app: Arc<App>) -> Router {
     router
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(app.clone(), metrics_layer::track))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            metrics_layer::track,
+        ))
         .with_state(app)
 }
 
 /// `POST /character/processing`.
 pub fn processing_router(app: Arc<App>) -> Router {
-    finish(Router::new().route("/character/processing", post(processing::submit)), app)
+    finish(
+        Router::new().route("/character/processing", post(processing::submit)),
+        app,
+    )
 }
 
 /// `POST /character/chat` (SSE).
 pub fn chat_router(app: Arc<App>) -> Router {
-    finish(Router::new().route("/character/chat", post(chat::chat)), app)
+    finish(
+        Router::new().route("/character/chat", post(chat::chat)),
+        app,
+    )
 }
 
 /// `GET /health`, `GET /metrics`.
 pub fn ops_router(app: Arc<App>) -> Router {
     finish(
-        Router::new().route("/health", get(ops::health)).route("/metrics", get(ops::metrics)),
+        Router::new()
+            .route("/health", get(ops::health))
+            .route("/metrics", get(ops::metrics)),
         app,
     )
 }

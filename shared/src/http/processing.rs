@@ -33,13 +33,22 @@ pub async fn submit(
     JsonBody(req): JsonBody<ProcessingRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     if req.file_url.len() > 4096 {
-        return Err(ApiError::bad_request("file_url is longer than 4096 characters"));
+        return Err(ApiError::bad_request(
+            "file_url is longer than 4096 characters",
+        ));
     }
     let url = fetch::check_url(&req.file_url, app.config.allow_loopback_urls)
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
-    let book = app.records.get_book(req.book_id).await.map_err(ApiError::internal)?;
+    let book = app
+        .records
+        .get_book(req.book_id)
+        .await
+        .map_err(ApiError::internal)?;
     if book.is_none() {
-        return Err(ApiError::unprocessable(format!("book {} not found", req.book_id)));
+        return Err(ApiError::unprocessable(format!(
+            "book {} not found",
+            req.book_id
+        )));
     }
     fetch::download(&app.http, url, app.config.max_file_bytes)
         .await
@@ -53,9 +62,15 @@ pub async fn submit(
         enqueued_at: Utc::now(),
     };
     let raw = serde_json::to_string(&job).map_err(ApiError::internal)?;
-    app.queue.push(PROCESSING_QUEUE, &raw).await.map_err(ApiError::internal)?;
+    app.queue
+        .push(PROCESSING_QUEUE, &raw)
+        .await
+        .map_err(ApiError::internal)?;
     app.metrics.processing_jobs_queued_total.inc();
     app.poller_kick.notify_one();
     tracing::info!(job_id = %job.job_id, "job queued");
-    Ok((StatusCode::ACCEPTED, Json(json!({ "status": "accepted", "job_id": job.job_id }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "status": "accepted", "job_id": job.job_id })),
+    ))
 }

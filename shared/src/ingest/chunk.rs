@@ -12,7 +12,10 @@ pub struct ChunkParams {
 
 impl Default for ChunkParams {
     fn default() -> Self {
-        ChunkParams { target_words: 200, overlap_words: 30 }
+        ChunkParams {
+            target_words: 200,
+            overlap_words: 30,
+        }
     }
 }
 
@@ -29,7 +32,10 @@ pub fn chunk(text: &str, p: ChunkParams) -> Vec<Chunk> {
         if *fresh == 0 {
             return;
         }
-        chunks.push(Chunk { index: chunks.len() as u32, text: cur.join(" ") });
+        chunks.push(Chunk {
+            index: chunks.len() as u32,
+            text: cur.join(" "),
+        });
         let keep = cur.len().saturating_sub(p.overlap_words);
         cur.drain(..keep);
         *fresh = 0;
@@ -59,7 +65,13 @@ mod tests {
         let text: String = (0..1000).map(|i| format!("w{i} ")).collect::<String>()
             + "\n\n"
             + &(1000..1050).map(|i| format!("w{i} ")).collect::<String>();
-        let c = chunk(&text, ChunkParams { target_words: 100, overlap_words: 10 });
+        let c = chunk(
+            &text,
+            ChunkParams {
+                target_words: 100,
+                overlap_words: 10,
+            },
+        );
         assert!(c.len() >= 10);
         assert!(c.iter().enumerate().all(|(i, ch)| ch.index as usize == i));
         assert!(c[0].text.starts_with("w0 "));
@@ -68,7 +80,10 @@ mod tests {
         assert!(c[1].text.starts_with("w90 "), "{}", &c[1].text[..20]);
         for i in 0..1050 {
             let w = format!("w{i}");
-            assert!(c.iter().any(|ch| ch.text.split(' ').any(|x| x == w)), "{w} missing");
+            assert!(
+                c.iter().any(|ch| ch.text.split(' ').any(|x| x == w)),
+                "{w} missing"
+            );
         }
     }
 

@@ -18,12 +18,19 @@ pub async fn embed(app: &App, chunks: &[Chunk]) -> Vec<Option<Vec<f32>>> {
         loop {
             attempt += 1;
             match app.embedder.embed(&texts).await {
-                Ok(vs) if vs.len() == texts.len() && vs.iter().all(|v| v.len() == app.embedder.dimension()) => {
+                Ok(vs)
+                    if vs.len() == texts.len()
+                        && vs.iter().all(|v| v.len() == app.embedder.dimension()) =>
+                {
                     out.extend(vs.into_iter().map(Some));
                     break;
                 }
                 Ok(vs) => {
-                    tracing::warn!(got = vs.len(), want = texts.len(), "embedding batch of the wrong shape");
+                    tracing::warn!(
+                        got = vs.len(),
+                        want = texts.len(),
+                        "embedding batch of the wrong shape"
+                    );
                     out.extend(std::iter::repeat_n(None, texts.len()));
                     break;
                 }

@@ -22,7 +22,14 @@ pub async fn extract(app: &App, text: Arc<String>) -> Result<Vec<CharacterProfil
     .map_err(|e| format!("extraction crashed: {e}"))?;
     app.metrics.phase("booknlp", analyse_s);
     app.metrics.phase("extract", profile_s);
-    app.metrics.processing_characters_extracted_total.inc_by(profiles.len() as f64);
-    tracing::info!(characters = profiles.len(), analyse_s, profile_s, "characters extracted");
+    app.metrics
+        .processing_characters_extracted_total
+        .inc_by(profiles.len() as f64);
+    tracing::info!(
+        characters = profiles.len(),
+        analyse_s,
+        profile_s,
+        "characters extracted"
+    );
     Ok(profiles)
 }

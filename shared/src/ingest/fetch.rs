@@ -23,9 +23,15 @@ pub fn check_url(file_url: &str, allow_loopback: bool) -> Result<Url, FetchError
     match url.scheme() {
         "https" => {}
         "http" if allow_loopback => {}
-        other => return Err(FetchError::Forbidden(format!("scheme {other} (https only)"))),
+        other => {
+            return Err(FetchError::Forbidden(format!(
+                "scheme {other} (https only)"
+            )))
+        }
     }
-    let host = url.host_str().ok_or_else(|| FetchError::BadUrl("no host".into()))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| FetchError::BadUrl("no host".into()))?;
     if !allow_loopback && is_local_host(host) {
         return Err(FetchError::Forbidden(format!("host {host} is local")));
     }
@@ -41,13 +47,19 @@ fn is_local_host(host: &str) -> bool {
         Ok(IpAddr::V4(ip)) => {
             ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
         }
-        Ok(IpAddr::V6(ip)) => ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00,
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
+        }
         Err(_) => false,
     }
 }
 
 /// Downloads `url`, refusing more than `max_bytes` as soon as they arrive.
-pub async fn download(client: &reqwest::Client, url: Url, max_bytes: u64) -> Result<String, FetchError> {
+pub async fn download(
+    client: &reqwest::Client,
+    url: Url,
+    max_bytes: u64,
+) -> Result<String, FetchError> {
     let resp = client
         .get(url)
         .send()
@@ -105,7 +117,8 @@ pub fn strip_front_matter(text: &str) -> &str {
 }
 
 fn find_marker(text: &str, marker: &str) -> Option<usize> {
-    text.find(marker).or_else(|| text.find(&marker.replace("***", "***  ")))
+    text.find(marker)
+        .or_else(|| text.find(&marker.replace("***", "***  ")))
 }
 
 #[cfg(test)]
@@ -116,21 +129,48 @@ mod tests {
     fn urls_are_checked() {
         assert!(check_url("https://x.supabase.co/storage/v1/object/b/book.txt", false).is_ok());
         assert!(check_url("https://x.supabase.co/b/book.MD", false).is_ok());
-        assert!(matches!(check_url("https://x/b/book.pdf", false), Err(FetchError::BadExtension(_))));
-        assert!(matches!(check_url("https://x/b/book", false), Err(FetchError::BadExtension(_))));
-        assert!(matches!(check_url("http://x.co/b.txt", false), Err(FetchError::Forbidden(_))));
-        assert!(matches!(check_url("https://127.0.0.1/b.txt", false), Err(FetchError::Forbidden(_))));
-        assert!(matches!(check_url("https://169.254.169.254/b.txt", false), Err(FetchError::Forbidden(_))));
-        assert!(matches!(check_url("https://localhost/b.txt", false), Err(FetchError::Forbidden(_))));
+        assert!(matches!(
+            check_url("https://x/b/book.pdf", false),
+            Err(FetchError::BadExtension(_))
+        ));
+        assert!(matches!(
+            check_url("https://x/b/book", false),
+            Err(FetchError::BadExtension(_))
+        ));
+        assert!(matches!(
+            check_url("http://x.co/b.txt", false),
+            Err(FetchError::Forbidden(_))
+        ));
+        assert!(matches!(
+            check_url("https://127.0.0.1/b.txt", false),
+            Err(FetchError::Forbidden(_))
+        ));
+        assert!(matches!(
+            check_url("https://169.254.169.254/b.txt", false),
+            Err(FetchError::Forbidden(_))
+        ));
+        assert!(matches!(
+            check_url("https://localhost/b.txt", false),
+            Err(FetchError::Forbidden(_))
+        ));
         assert!(check_url("http://127.0.0.1:9/b.txt", true).is_ok());
-        assert!(matches!(check_url("not a url", true), Err(FetchError::BadUrl(_))));
-        assert!(matches!(check_url("ftp://127.0.0.1/b.txt", true), Err(FetchError::Forbidden(_))));
+        assert!(matches!(
+            check_url("not a url", true),
+            Err(FetchError::BadUrl(_))
+        ));
+        assert!(matches!(
+            check_url("ftp://127.0.0.1/b.txt", true),
+            Err(FetchError::Forbidden(_))
+        ));
     }
 
     #[test]
     fn decoding_refuses_binary_and_empty() {
         assert_eq!(decode(b"\xef\xbb\xbfHello".to_vec()).unwrap(), "Hello");
-        assert!(matches!(decode(vec![0xff, 0xfe, 0x00]), Err(FetchError::NotUtf8)));
+        assert!(matches!(
+            decode(vec![0xff, 0xfe, 0x00]),
+            Err(FetchError::NotUtf8)
+        ));
         assert!(matches!(decode(b"  \n".to_vec()), Err(FetchError::Empty)));
     }
 

@@ -7,7 +7,12 @@ use crate::schema::ProcessingStatus;
 
 use super::IngestReport;
 
-pub async fn finish(app: &App, book_id: Uuid, report: &mut IngestReport, outcome: Result<(), String>) -> ProcessingStatus {
+pub async fn finish(
+    app: &App,
+    book_id: Uuid,
+    report: &mut IngestReport,
+    outcome: Result<(), String>,
+) -> ProcessingStatus {
     let status = match &outcome {
         Ok(()) => ProcessingStatus::Completed,
         Err(e) => {
@@ -19,7 +24,14 @@ pub async fn finish(app: &App, book_id: Uuid, report: &mut IngestReport, outcome
     if let Err(e) = app.records.set_book_status(book_id, status).await {
         tracing::error!(error = %e, ?status, "could not record the book's final status");
     }
-    let label = if status == ProcessingStatus::Completed { "success" } else { "failed" };
-    app.metrics.processing_jobs_processed_total.with_label_values(&[label]).inc();
+    let label = if status == ProcessingStatus::Completed {
+        "success"
+    } else {
+        "failed"
+    };
+    app.metrics
+        .processing_jobs_processed_total
+        .with_label_values(&[label])
+        .inc();
     status
 }

@@ -31,7 +31,13 @@ pub async fn index(
     let points: Vec<VectorPoint> = chunks
         .iter()
         .zip(vectors)
-        .filter_map(|(c, v)| v.map(|vector| VectorPoint { chunk_index: c.index, vector, text: c.text.clone() }))
+        .filter_map(|(c, v)| {
+            v.map(|vector| VectorPoint {
+                chunk_index: c.index,
+                vector,
+                text: c.text.clone(),
+            })
+        })
         .collect();
 
     let vector_writes = async {
@@ -59,5 +65,7 @@ pub async fn index(
             *f = true;
         }
     }
-    Ok(Indexed { failed_chunks: failed.iter().filter(|f| **f).count() })
+    Ok(Indexed {
+        failed_chunks: failed.iter().filter(|f| **f).count(),
+    })
 }

@@ -62,7 +62,10 @@ pub async fn run_job(app: &App, job: &Job) -> IngestReport {
 /// Ingests text already in hand (benchmarks, `falsafa demo --no-server` paths): same stages
 /// after `fetch`.
 pub async fn run_text(app: &App, book_id: uuid::Uuid, text: String) -> IngestReport {
-    let mut report = IngestReport { book_id: book_id.to_string(), ..Default::default() };
+    let mut report = IngestReport {
+        book_id: book_id.to_string(),
+        ..Default::default()
+    };
     let started = Instant::now();
     let outcome = run_after_fetch(app, book_id, text, &mut report).await;
     let status = finish::finish(app, book_id, &mut report, outcome).await;
@@ -83,7 +86,9 @@ async fn run_stages(app: &App, job: &Job, report: &mut IngestReport) -> Result<(
         .await
         .map_err(|e| format!("marking the book processing: {e}"))?;
     let t = Instant::now();
-    let text = fetch::fetch_book(app, &job.file_url).await.map_err(|e| e.to_string())?;
+    let text = fetch::fetch_book(app, &job.file_url)
+        .await
+        .map_err(|e| e.to_string())?;
     report.stages_ms.insert("fetch".into(), ms(t));
     run_after_fetch(app, book.id, text, report).await
 }
@@ -128,7 +133,8 @@ async fn run_after_fetch(
     let ((personas, persona_ms), (n_chunks, chunk_ms, embed_ms, indexed, index_ms)) =
         tokio::join!(persona_fut, index_fut);
     app.metrics.phase("prompt", persona_ms / 1000.0);
-    app.metrics.phase("index", (chunk_ms + embed_ms + index_ms) / 1000.0);
+    app.metrics
+        .phase("index", (chunk_ms + embed_ms + index_ms) / 1000.0);
     report.stages_ms.insert("persona".into(), persona_ms);
     report.stages_ms.insert("chunk".into(), chunk_ms);
     report.stages_ms.insert("embed".into(), embed_ms);
@@ -142,7 +148,10 @@ async fn run_after_fetch(
         return Err("no character could be saved".into());
     }
     if indexed.failed_chunks > 0 {
-        return Err(format!("{} of {n_chunks} chunks failed to embed or index", indexed.failed_chunks));
+        return Err(format!(
+            "{} of {n_chunks} chunks failed to embed or index",
+            indexed.failed_chunks
+        ));
     }
     Ok(())
 }

@@ -13,7 +13,12 @@ pub trait LexicalIndex: Send + Sync {
     /// Inserts or replaces documents by id.
     async fn upsert(&self, book_id: Uuid, chunks: &[Chunk]) -> Result<(), StoreError>;
     /// The `k` best BM25 matches for `query`, best first.
-    async fn search(&self, book_id: Uuid, query: &str, k: usize) -> Result<Vec<Passage>, StoreError>;
+    async fn search(
+        &self,
+        book_id: Uuid,
+        query: &str,
+        k: usize,
+    ) -> Result<Vec<Passage>, StoreError>;
     /// Document ids in the collection, sorted (`None` when it does not exist).
     async fn document_ids(&self, book_id: Uuid) -> Result<Option<Vec<String>>, StoreError>;
 }

@@ -8,6 +8,11 @@ use crate::error::StoreError;
 #[async_trait]
 pub trait PromptArchive: Send + Sync {
     /// Stores the prompt and returns where it lives.
-    async fn store(&self, book_id: Uuid, safe_name: &str, prompt: &str) -> Result<String, StoreError>;
+    async fn store(
+        &self,
+        book_id: Uuid,
+        safe_name: &str,
+        prompt: &str,
+    ) -> Result<String, StoreError>;
     async fn load(&self, book_id: Uuid, safe_name: &str) -> Result<Option<String>, StoreError>;
 }

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use crate::domain::{Book, ChatSession, Character, Message, NewBook, NewCharacter, NewSession, Turn};
+use crate::domain::{
+    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, Turn,
+};
 use crate::error::StoreError;
 use crate::schema::ProcessingStatus;
 
@@ -19,7 +21,11 @@ pub trait Records: Send + Sync {
     async fn get_character(&self, id: Uuid) -> Result<Option<Character>, StoreError>;
     async fn get_session(&self, id: Uuid) -> Result<Option<ChatSession>, StoreError>;
     /// The last `limit` messages of a session, oldest first.
-    async fn recent_messages(&self, session_id: Uuid, limit: usize) -> Result<Vec<Message>, StoreError>;
+    async fn recent_messages(
+        &self,
+        session_id: Uuid,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError>;
     /// Writes both messages and bumps `message_count` / `preview` in one transaction.
     async fn append_turn(&self, turn: &Turn) -> Result<(ChatSession, Vec<Message>), StoreError>;
 

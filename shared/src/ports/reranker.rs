@@ -8,5 +8,10 @@ use crate::error::ModelError;
 #[async_trait]
 pub trait Reranker: Send + Sync {
     /// Returns the passages best first, at most `top_n`.
-    async fn rerank(&self, query: &str, passages: Vec<Passage>, top_n: usize) -> Result<Vec<Passage>, ModelError>;
+    async fn rerank(
+        &self,
+        query: &str,
+        passages: Vec<Passage>,
+        top_n: usize,
+    ) -> Result<Vec<Passage>, ModelError>;
 }

@@ -21,7 +21,12 @@ pub trait VectorIndex: Send + Sync {
     /// Inserts or replaces points by chunk index.
     async fn upsert(&self, book_id: Uuid, points: Vec<VectorPoint>) -> Result<(), StoreError>;
     /// The `k` nearest chunks by cosine similarity, best first.
-    async fn search(&self, book_id: Uuid, vector: &[f32], k: usize) -> Result<Vec<Passage>, StoreError>;
+    async fn search(
+        &self,
+        book_id: Uuid,
+        vector: &[f32],
+        k: usize,
+    ) -> Result<Vec<Passage>, StoreError>;
     /// Number of points in the collection (`None` when it does not exist).
     async fn count(&self, book_id: Uuid) -> Result<Option<usize>, StoreError>;
 }
