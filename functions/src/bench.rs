@@ -40,7 +40,10 @@ pub async fn ingest(file: &Path) -> anyhow::Result<Value> {
     let app = App::build(config).await?;
     let book = app
         .records
-        .create_book(&NewBook { title: file.display().to_string(), ..Default::default() })
+        .create_book(&NewBook {
+            title: file.display().to_string(),
+            ..Default::default()
+        })
         .await?;
     let t = Instant::now();
     let report = shared::ingest::run_text(&app, book.id, text).await;

@@ -12,9 +12,18 @@ fn repo(path: &str) -> String {
 }
 
 fn run(args: &[&str], data_dir: &std::path::Path) -> Value {
-    let out = Command::new(BIN).args(args).env("FALSAFA_DATA_DIR", data_dir).output().expect("run falsafa");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    let out = Command::new(BIN)
+        .args(args)
+        .env("FALSAFA_DATA_DIR", data_dir)
+        .output()
+        .expect("run falsafa");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Scores the extractor with the LitBank evaluation tool shipped in `scripts/`. The floor guards
@@ -23,11 +32,22 @@ fn run(args: &[&str], data_dir: &std::path::Path) -> Value {
 fn extraction_quality_on_litbank_stays_above_the_floor() {
     let out = Command::new("python3")
         .arg(repo("scripts/extraction-eval"))
-        .args(["--data", &repo("data/litbank-dev"), "--", BIN, "extract", "--json"])
+        .args([
+            "--data",
+            &repo("data/litbank-dev"),
+            "--",
+            BIN,
+            "extract",
+            "--json",
+        ])
         .output()
         .expect("python3 must be installed to run the extraction evaluation");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let last = stdout.lines().last().unwrap_or_default();
     let field = |k: &str| -> f64 {
         last.split_whitespace()
@@ -45,7 +65,10 @@ fn extraction_quality_on_litbank_stays_above_the_floor() {
 fn dev_commands_stand_in_for_the_frontend() {
     let dir = tempfile::tempdir().unwrap();
     let book_file = repo("data/books/174_the_picture_of_dorian_gray.txt");
-    let book = run(&["book", "add", &book_file, "--title", "Dorian", "--json"], dir.path());
+    let book = run(
+        &["book", "add", &book_file, "--title", "Dorian", "--json"],
+        dir.path(),
+    );
     let id = book["id"].as_str().expect("id").to_string();
     assert_eq!(book["processing_status"], "pending");
     assert_eq!(book["title"], "Dorian");
@@ -55,22 +78,51 @@ fn dev_commands_stand_in_for_the_frontend() {
     let user = "6a2f41a3-c54c-4c8a-9a3d-4f1f2f0e9b11";
     // a session needs a character: ingest through the library, then open one
     let out = Command::new(BIN)
-        .args(["session", "new", "--book", &id, "--character", "00000000-0000-0000-0000-000000000001", "--user", user, "--json"])
+        .args([
+            "session",
+            "new",
+            "--book",
+            &id,
+            "--character",
+            "00000000-0000-0000-0000-000000000001",
+            "--user",
+            user,
+            "--json",
+        ])
         .env("FALSAFA_DATA_DIR", dir.path())
         .output()
         .unwrap();
-    assert!(!out.status.success(), "a session for a missing character must be refused");
+    assert!(
+        !out.status.success(),
+        "a session for a missing character must be refused"
+    );
 }
 
 #[test]
 fn demo_json_lists_characters_and_a_streamed_reply() {
-    let out = Command::new(BIN).args(["demo", "--json"]).env_remove("FALSAFA_DATA_DIR").output().expect("demo");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["demo", "--json"])
+        .env_remove("FALSAFA_DATA_DIR")
+        .output()
+        .expect("demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
-    let names: Vec<&str> = v["characters"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["characters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert!(names.len() >= 3, "{names:?}");
     assert_eq!(names[0], "Dorian Gray");
-    assert!(names.contains(&"Henry Wotton") && names.contains(&"Basil Hallward"), "{names:?}");
+    assert!(
+        names.contains(&"Henry Wotton") && names.contains(&"Basil Hallward"),
+        "{names:?}"
+    );
     assert!(v["reply"].as_str().unwrap().len() > 20);
     assert_eq!(v["done"]["done"], Value::Bool(true));
     assert!(Value::as_str(&v["book_id"]).is_some());

@@ -178,8 +178,17 @@ async fn main() -> anyhow::Result<()> {
                     .profiles(limit);
             print(&serde_json::to_value(profiles)?, json);
         }
-        Cmd::Bench { cmd: BenchCmd::Extract { file, runs, json } } => print(&bench::extract(&file, runs)?, json),
-        Cmd::Bench { cmd: BenchCmd::Ingest { file, json, data_dir } } => {
+        Cmd::Bench {
+            cmd: BenchCmd::Extract { file, runs, json },
+        } => print(&bench::extract(&file, runs)?, json),
+        Cmd::Bench {
+            cmd:
+                BenchCmd::Ingest {
+                    file,
+                    json,
+                    data_dir,
+                },
+        } => {
             config(data_dir)?;
             print(&bench::ingest(&file).await?, json)
         }

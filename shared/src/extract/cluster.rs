@@ -96,28 +96,32 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
     for (key, count, surface) in keys {
         let words = &key.words;
         let target = if words.len() >= 2 {
-            by_full.get(words).copied().or_else(|| {
-                // "Fairfax Rochester" inside "Edward Fairfax Rochester": a tail of a longer name.
-                by_surname.get(&words[words.len() - 1]).and_then(|c| {
-                    c.iter().copied().find(|&e| {
-                        let full = &entities[e].full;
-                        full.len() > words.len() && full.ends_with(words)
-                    })
-                })
-            }).or_else(|| {
-                // "Edward Fairfax Rochester" ~ "Edward Rochester": same first and last word.
-                let (f, l) = (&words[0], &words[words.len() - 1]);
-                // "Jim Vane" ~ "James Vane": a nickname of the given name.
-                by_surname.get(l).and_then(|c| {
-                    c.iter().copied().find(|&e| {
-                        entities[e].given.as_ref().is_some_and(|g| {
-                            g == f
-                                || lexicon::nickname_targets(f).contains(&g.as_str())
-                                || lexicon::nickname_targets(g).contains(&f.as_str())
+            by_full
+                .get(words)
+                .copied()
+                .or_else(|| {
+                    // "Fairfax Rochester" inside "Edward Fairfax Rochester": a tail of a longer name.
+                    by_surname.get(&words[words.len() - 1]).and_then(|c| {
+                        c.iter().copied().find(|&e| {
+                            let full = &entities[e].full;
+                            full.len() > words.len() && full.ends_with(words)
                         })
                     })
                 })
-            })
+                .or_else(|| {
+                    // "Edward Fairfax Rochester" ~ "Edward Rochester": same first and last word.
+                    let (f, l) = (&words[0], &words[words.len() - 1]);
+                    // "Jim Vane" ~ "James Vane": a nickname of the given name.
+                    by_surname.get(l).and_then(|c| {
+                        c.iter().copied().find(|&e| {
+                            entities[e].given.as_ref().is_some_and(|g| {
+                                g == f
+                                    || lexicon::nickname_targets(f).contains(&g.as_str())
+                                    || lexicon::nickname_targets(g).contains(&f.as_str())
+                            })
+                        })
+                    })
+                })
         } else {
             let w = &words[0];
             let pick = |cands: Option<&Vec<usize>>, ents: &Vec<Entity>| -> Option<usize> {

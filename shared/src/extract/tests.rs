@@ -147,7 +147,10 @@ fn chapter_headings_are_not_names() {
     let ps = names(t);
     let jo = find(&ps, "Jo").expect("Jo");
     assert_eq!(jo.name, "Jo", "{ps:#?}");
-    assert!(find(&ps, "Peace").is_none() && find(&ps, "Jo Makes Peace").is_none(), "{ps:#?}");
+    assert!(
+        find(&ps, "Peace").is_none() && find(&ps, "Jo Makes Peace").is_none(),
+        "{ps:#?}"
+    );
 }
 
 #[test]
@@ -156,7 +159,13 @@ fn a_tail_of_a_longer_name_is_the_same_person() {
              Mrs. Fairfax knitted. Mrs. Fairfax smiled.";
     let ps = names(t);
     let r = find(&ps, "Mr. Rochester").expect("Rochester");
-    assert!(r.aliases.iter().chain([&r.name]).any(|a| a == "Fairfax Rochester"), "{ps:#?}");
+    assert!(
+        r.aliases
+            .iter()
+            .chain([&r.name])
+            .any(|a| a == "Fairfax Rochester"),
+        "{ps:#?}"
+    );
     let f = find(&ps, "Mrs. Fairfax").expect("Mrs. Fairfax");
     assert_ne!(f.name, r.name);
 }

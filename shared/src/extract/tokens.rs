@@ -93,7 +93,7 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
                 in_quote,
                 sent,
                 para,
-            heading: false,
+                heading: false,
             });
             next_starts = false;
             continue;
@@ -136,7 +136,7 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             in_quote,
             sent,
             para,
-        heading: false,
+            heading: false,
         });
         if matches!(c, '.' | '!' | '?') {
             let abbrev = c == '.' && out.len() >= 2 && out[out.len() - 2].kind == Kind::Word && {
@@ -160,7 +160,8 @@ fn mark_headings(text: &str, toks: &mut [Token]) {
     let mut t = 0;
     for line in text.split_inclusive('\n') {
         let end = line_start + line.len();
-        let heading = line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase);
+        let heading =
+            line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase);
         while t < toks.len() && toks[t].start < end {
             toks[t].heading = heading;
             t += 1;
