@@ -6,16 +6,20 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, Notify};
 
-use crate::adapters::file_prompts::FilePromptArchive;
 use crate::adapters::hashing_embedder::HashingEmbedder;
 use crate::adapters::local_dispatch::{LocalDispatch, SlottedJob};
 use crate::adapters::memory_kv::MemoryKv;
 use crate::adapters::memory_vector::MemoryVectorIndex;
 use crate::adapters::no_reranker::NoReranker;
+use crate::adapters::object_prompts::ObjectPromptArchive;
 use crate::adapters::offline_llm::OfflineLlm;
 use crate::adapters::paced_llm::PacedLlm;
+use crate::adapters::postgres_records::{migrate, PostgresRecords};
+use crate::adapters::redis_kv::RedisKv;
 use crate::adapters::sqlite_records::SqliteRecords;
+use crate::adapters::sqs_dispatch::SqsDispatch;
 use crate::adapters::tantivy_lexical::TantivyLexicalIndex;
+use crate::adapters::typesense_lexical::TypesenseLexicalIndex;
 use crate::config::{Config, EmbeddingProvider, LlmProvider, RecordsConfig};
 use crate::error::{ConfigError, StoreError};
 use crate::ports::*;
@@ -61,10 +65,7 @@ impl App {
     /// Binds every port as `config` says and opens the stores.
     pub async fn build(config: Config) -> Result<Arc<App>, StartError> {
         for (var, set) in [
-            ("REDIS_URL", config.redis_url.is_some()),
-            ("TYPESENSE_URL", config.typesense_url.is_some()),
             ("QDRANT_URL", config.qdrant_url.is_some()),
-            ("SQS_QUEUE_URL", config.sqs_queue_url.is_some()),
             ("RERANKER_URL", config.reranker_url.is_some()),
         ] {
             if set {
@@ -81,11 +82,45 @@ impl App {
             RecordsConfig::Sqlite { path } => {
                 Arc::new(SqliteRecords::open(path, config.schema.clone()).await?)
             }
-            RecordsConfig::Postgres { .. } => return Err(not_yet("DATABASE_URL").into()),
+            RecordsConfig::Postgres { url } => {
+                let pg = PostgresRecords::connect(url, config.schema.clone()).await?;
+                let applied = migrate(pg.pool()).await?;
+                if !applied.is_empty() {
+                    tracing::info!(?applied, "database migrations applied");
+                }
+                Arc::new(pg)
+            }
             RecordsConfig::Supabase { .. } => return Err(not_yet("SUPABASE_URL").into()),
         };
-        let kv = Arc::new(MemoryKv::new());
-        let (dispatch, rx) = LocalDispatch::new(config.max_processing_workers);
+        let (cache, lock, queue): (Arc<dyn Cache>, Arc<dyn SessionLock>, Arc<dyn JobQueue>) =
+            match &config.redis_url {
+                Some(url) => {
+                    let r = Arc::new(RedisKv::connect(url).await?);
+                    (r.clone(), r.clone(), r)
+                }
+                None => {
+                    let m = Arc::new(MemoryKv::new());
+                    (m.clone(), m.clone(), m)
+                }
+            };
+        let lexical: Arc<dyn LexicalIndex> = match &config.typesense_url {
+            Some(url) => Arc::new(TypesenseLexicalIndex::new(
+                url,
+                config.typesense_api_key.as_deref().ok_or_else(|| {
+                    ConfigError("TYPESENSE_URL is set but TYPESENSE_API_KEY is not".into())
+                })?,
+            )?),
+            None => Arc::new(TantivyLexicalIndex::new(Some(
+                config.data_dir.join("lexical"),
+            ))),
+        };
+        let (local, rx) = LocalDispatch::new(config.max_processing_workers);
+        let dispatch: Arc<dyn JobDispatch> = match &config.sqs_queue_url {
+            Some(url) => Arc::new(
+                SqsDispatch::from_env(url, std::env::var("AWS_ENDPOINT_URL").ok().as_deref()).await,
+            ),
+            None => Arc::new(local),
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(10))
             .timeout(config.download_timeout)
@@ -96,14 +131,12 @@ impl App {
             vectors: Arc::new(MemoryVectorIndex::new(Some(
                 config.data_dir.join("vectors"),
             ))),
-            lexical: Arc::new(TantivyLexicalIndex::new(Some(
-                config.data_dir.join("lexical"),
-            ))),
-            cache: kv.clone(),
-            lock: kv.clone(),
-            queue: kv,
-            dispatch: Arc::new(dispatch),
-            prompts: Arc::new(FilePromptArchive::new(&config.prompt_storage)),
+            lexical,
+            cache,
+            lock,
+            queue,
+            dispatch,
+            prompts: Arc::new(ObjectPromptArchive::open(&config.prompt_storage)?),
             llm: if config.llm.token_delay.is_zero() {
                 Arc::new(OfflineLlm)
             } else {

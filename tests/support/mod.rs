@@ -12,6 +12,8 @@ use shared::domain::{NewBook, NewSession};
 use shared::{App, Config};
 use uuid::Uuid;
 
+pub mod services;
+
 pub use functions::demo::BUNDLED_TEXT;
 pub use functions::sse_client::{chat, ChatOutcome};
 

@@ -1,0 +1,155 @@
+//! Redis (or Upstash over `rediss://`) as cache, session lock and job queue, on one multiplexed,
+//! auto-reconnecting connection (`ConnectionManager`): no per-request connection set-up. Every
+//! call has a timeout, so a Redis outage degrades fast instead of hanging a request.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands, Script};
+
+use crate::adapters::memory_kv::random_token;
+use crate::error::StoreError;
+use crate::ports::{Cache, JobQueue, SessionLock};
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Deletes the key only while it still holds the caller's token.
+const RELEASE: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end"#;
+/// Extends the key's TTL only while it still holds the caller's token.
+const EXTEND: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end"#;
+
+#[derive(Clone)]
+pub struct RedisKv {
+    conn: ConnectionManager,
+    release: Script,
+    extend: Script,
+}
+
+fn err(e: redis::RedisError) -> StoreError {
+    StoreError::Unavailable(format!("redis: {e}"))
+}
+
+impl RedisKv {
+    /// Connects (with a timeout) to `redis://` or `rediss://`.
+    pub async fn connect(url: &str) -> Result<RedisKv, StoreError> {
+        // rustls needs a process-wide crypto provider for rediss://; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = redis::Client::open(url).map_err(err)?;
+        let conn = tokio::time::timeout(Duration::from_secs(5), client.get_connection_manager())
+            .await
+            .map_err(|_| StoreError::Unavailable("redis: connect timed out".into()))?
+            .map_err(err)?;
+        Ok(RedisKv {
+            conn,
+            release: Script::new(RELEASE),
+            extend: Script::new(EXTEND),
+        })
+    }
+
+    async fn call<T, F>(&self, f: impl FnOnce(ConnectionManager) -> F) -> Result<T, StoreError>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        tokio::time::timeout(CALL_TIMEOUT, f(self.conn.clone()))
+            .await
+            .map_err(|_| StoreError::Unavailable("redis: call timed out".into()))?
+            .map_err(err)
+    }
+}
+
+fn ttl_secs(ttl: Duration) -> u64 {
+    ttl.as_secs().max(1)
+}
+
+#[async_trait]
+impl Cache for RedisKv {
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = keys.to_vec();
+        self.call(|mut c| async move { redis::cmd("MGET").arg(&keys).query_async(&mut c).await })
+            .await
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.call(|mut c| async move { c.set_ex::<_, _, ()>(key, value, ttl_secs(ttl)).await })
+            .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.call(|mut c| async move { c.del::<_, ()>(key).await })
+            .await
+    }
+
+    async fn ttl(&self, key: &str) -> Result<Option<Duration>, StoreError> {
+        let ms: i64 = self.call(|mut c| async move { c.pttl(key).await }).await?;
+        Ok((ms >= 0).then(|| Duration::from_millis(ms as u64)))
+    }
+}
+
+#[async_trait]
+impl SessionLock for RedisKv {
+    async fn acquire(&self, key: &str, ttl: Duration) -> Result<Option<String>, StoreError> {
+        let token = random_token();
+        let set: Option<String> = self
+            .call(|mut c| {
+                let token = token.clone();
+                async move {
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(token)
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(ttl_secs(ttl))
+                        .query_async(&mut c)
+                        .await
+                }
+            })
+            .await?;
+        Ok(set.map(|_| token))
+    }
+
+    async fn release(&self, key: &str, token: &str) -> Result<bool, StoreError> {
+        let n: i64 = self
+            .call(
+                |mut c| async move { self.release.key(key).arg(token).invoke_async(&mut c).await },
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn extend(&self, key: &str, token: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let ms = ttl.as_millis() as u64;
+        let n: i64 = self
+            .call(|mut c| async move {
+                self.extend
+                    .key(key)
+                    .arg(token)
+                    .arg(ms)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(n == 1)
+    }
+}
+
+#[async_trait]
+impl JobQueue for RedisKv {
+    async fn push(&self, queue: &str, item: &str) -> Result<usize, StoreError> {
+        self.call(|mut c| async move { c.rpush(queue, item).await })
+            .await
+    }
+
+    async fn pop(&self, queue: &str) -> Result<Option<String>, StoreError> {
+        self.call(|mut c| async move { c.lpop(queue, None).await })
+            .await
+    }
+
+    async fn len(&self, queue: &str) -> Result<usize, StoreError> {
+        self.call(|mut c| async move { c.llen(queue).await }).await
+    }
+}

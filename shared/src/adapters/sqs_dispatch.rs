@@ -1,0 +1,69 @@
+//! Job dispatch over Amazon SQS: the poller sends each job as one message; the `worker` Lambda
+//! consumes the queue (batch size 1). The capacity gate is the event source's maximum
+//! concurrency, so from here capacity is unbounded. `endpoint_url` points it at moto locally.
+
+use async_trait::async_trait;
+use aws_sdk_sqs::Client;
+
+use crate::domain::Job;
+use crate::error::StoreError;
+use crate::ports::JobDispatch;
+
+pub struct SqsDispatch {
+    client: Client,
+    queue_url: String,
+}
+
+impl SqsDispatch {
+    /// Region and credentials come from the usual AWS environment; `endpoint` overrides the URL.
+    pub async fn from_env(queue_url: &str, endpoint: Option<&str>) -> Self {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(e) = endpoint {
+            loader = loader.endpoint_url(e);
+        }
+        let conf = loader
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(std::time::Duration::from_secs(10))
+                    .connect_timeout(std::time::Duration::from_secs(3))
+                    .build(),
+            )
+            .load()
+            .await;
+        SqsDispatch {
+            client: Client::new(&conf),
+            queue_url: queue_url.to_string(),
+        }
+    }
+
+    pub fn new(client: Client, queue_url: &str) -> Self {
+        SqsDispatch {
+            client,
+            queue_url: queue_url.to_string(),
+        }
+    }
+}
+
+#[async_trait]
+impl JobDispatch for SqsDispatch {
+    fn capacity(&self) -> usize {
+        usize::MAX
+    }
+
+    async fn dispatch(&self, job: Job) -> Result<(), StoreError> {
+        let body = serde_json::to_string(&job)?;
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "sqs: {}",
+                    aws_sdk_sqs::error::DisplayErrorContext(e)
+                ))
+            })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,153 @@
+//! Real services for tests, on loopback (started by `scripts/services.sh`). A missing service
+//! fails the test loudly with the command that starts it; nothing is skipped.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+fn env_or(key: &str, default: &str) -> String {
+    std::env::var(key)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+pub fn redis_url() -> String {
+    env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+}
+
+pub fn typesense() -> (String, String) {
+    (
+        env_or("TEST_TYPESENSE_URL", "http://127.0.0.1:8108"),
+        env_or("TEST_TYPESENSE_API_KEY", "falsafa-test-key"),
+    )
+}
+
+fn admin_url() -> String {
+    env_or(
+        "TEST_DATABASE_URL",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    )
+}
+
+const HINT: &str = "start the test services with `bash scripts/services.sh`";
+
+/// A fresh database for one test, dropped when the value goes away.
+pub struct TestDb {
+    pub url: String,
+    name: String,
+}
+
+impl TestDb {
+    pub async fn create() -> TestDb {
+        let admin = admin_url();
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required: {e}; {HINT}"));
+        let name = format!("falsafa_t_{}", Uuid::new_v4().simple());
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("create database");
+        pool.close().await;
+        let (base, _) = admin.rsplit_once('/').expect("database URL with a path");
+        TestDb {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    pub async fn pool(&self) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(4)
+            .connect(&self.url)
+            .await
+            .expect("connect test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin = admin_url();
+        let name = self.name.clone();
+        // A runtime of its own: Drop cannot await, and the test's runtime may be shutting down.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin)
+                    .await
+                    .ok()?;
+                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// Fails loudly unless Redis answers.
+pub async fn require_redis() -> shared::adapters::redis_kv::RedisKv {
+    let url = redis_url();
+    shared::adapters::redis_kv::RedisKv::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("Redis at {url} is required: {e}; {HINT}"))
+}
+
+/// Fails loudly unless Typesense answers.
+pub async fn require_typesense() -> shared::adapters::typesense_lexical::TypesenseLexicalIndex {
+    let (url, key) = typesense();
+    let ok = reqwest::Client::new()
+        .get(format!("{url}/health"))
+        .timeout(Duration::from_secs(3))
+        .send()
+        .await
+        .map(|r| r.status().is_success())
+        .unwrap_or(false);
+    assert!(ok, "Typesense 0.24.1 at {url} is required; {HINT}");
+    shared::adapters::typesense_lexical::TypesenseLexicalIndex::new(&url, &key)
+        .expect("typesense client")
+}
+
+pub fn moto_url() -> String {
+    env_or("TEST_MOTO_URL", "http://127.0.0.1:5000")
+}
+
+/// Fails loudly unless moto answers.
+pub async fn require_moto() -> String {
+    let url = moto_url();
+    let ok = reqwest::Client::new()
+        .get(format!("{url}/moto-api/"))
+        .timeout(Duration::from_secs(3))
+        .send()
+        .await
+        .map(|r| r.status().is_success())
+        .unwrap_or(false);
+    assert!(ok, "moto at {url} is required; {HINT}");
+    url
+}
+
+/// An SQS client for moto.
+pub async fn sqs_client() -> aws_sdk_sqs::Client {
+    let url = require_moto().await;
+    let conf = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "test", "test", None, None, "moto",
+        ))
+        .endpoint_url(url)
+        .build();
+    aws_sdk_sqs::Client::from_conf(conf)
+}
