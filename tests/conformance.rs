@@ -252,7 +252,7 @@ async fn postgres_row_level_security_and_turn_function() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    let count: i32 = sqlx::query_scalar("SELECT message_count FROM falsafa_append_turn($1, 'hi', 'hello', '{\"model\":\"m\"}'::jsonb, 'hello')")
+    let count: i32 = sqlx::query_scalar("SELECT (falsafa_append_turn($1, 'hi', 'hello', '{\"model\":\"m\"}'::jsonb, 'hello') -> 'session' ->> 'message_count')::int")
         .bind(s_alice.id)
         .fetch_one(&mut *tx)
         .await
@@ -337,7 +337,7 @@ async fn postgres_row_level_security_and_turn_function() {
         .await
         .unwrap();
     assert!(
-        sqlx::query("SELECT * FROM falsafa_append_turn($1, 'x', 'y', '{}'::jsonb, 'y')")
+        sqlx::query("SELECT falsafa_append_turn($1, 'x', 'y', '{}'::jsonb, 'y')")
             .bind(s_alice.id)
             .fetch_all(&mut *tx)
             .await
@@ -801,4 +801,24 @@ async fn dispatch_sqs_on_moto() {
             .collect()
     })
     .await;
+}
+
+// ---------- Supabase REST (PostgREST grammar over the real schema) ----------
+
+use shared::adapters::supabase_records::SupabaseRecords;
+
+#[tokio::test]
+async fn records_supabase_rest() {
+    let db = TestDb::create().await;
+    let pool = db.pool().await;
+    migrate(&pool).await.unwrap();
+    let url = e2e::postgrest::start(pool, "service-role-key").await;
+    let r = SupabaseRecords::new(&url, "service-role-key", SchemaNames::default()).unwrap();
+    records_conformance(&r).await;
+    // A wrong key is refused by the REST layer and surfaces as a store error.
+    let bad = SupabaseRecords::new(&url, "anon-key", SchemaNames::default()).unwrap();
+    assert!(matches!(
+        bad.get_book(Uuid::new_v4()).await,
+        Err(StoreError::Unavailable(_))
+    ));
 }

@@ -18,6 +18,7 @@ use crate::adapters::postgres_records::{migrate, PostgresRecords};
 use crate::adapters::redis_kv::RedisKv;
 use crate::adapters::sqlite_records::SqliteRecords;
 use crate::adapters::sqs_dispatch::SqsDispatch;
+use crate::adapters::supabase_records::SupabaseRecords;
 use crate::adapters::tantivy_lexical::TantivyLexicalIndex;
 use crate::adapters::typesense_lexical::TypesenseLexicalIndex;
 use crate::config::{Config, EmbeddingProvider, LlmProvider, RecordsConfig};
@@ -90,7 +91,14 @@ impl App {
                 }
                 Arc::new(pg)
             }
-            RecordsConfig::Supabase { .. } => return Err(not_yet("SUPABASE_URL").into()),
+            RecordsConfig::Supabase {
+                url,
+                service_role_key,
+            } => Arc::new(SupabaseRecords::new(
+                url,
+                service_role_key,
+                config.schema.clone(),
+            )?),
         };
         let (cache, lock, queue): (Arc<dyn Cache>, Arc<dyn SessionLock>, Arc<dyn JobQueue>) =
             match &config.redis_url {

@@ -12,6 +12,7 @@ use shared::domain::{NewBook, NewSession};
 use shared::{App, Config};
 use uuid::Uuid;
 
+pub mod postgrest;
 pub mod services;
 
 pub use functions::demo::BUNDLED_TEXT;

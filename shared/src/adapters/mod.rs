@@ -12,5 +12,6 @@ pub mod postgres_records;
 pub mod redis_kv;
 pub mod sqlite_records;
 pub mod sqs_dispatch;
+pub mod supabase_records;
 pub mod tantivy_lexical;
 pub mod typesense_lexical;
