@@ -822,3 +822,10 @@ async fn records_supabase_rest() {
         Err(StoreError::Unavailable(_))
     ));
 }
+
+#[tokio::test]
+async fn vector_qdrant_over_grpc() {
+    let url = e2e::qdrant_server::start().await;
+    let ix = shared::adapters::qdrant_vector::QdrantVectorIndex::new(&url, None).unwrap();
+    vector_conformance(&ix).await;
+}

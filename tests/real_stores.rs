@@ -1,5 +1,5 @@
 //! The whole product on real stores: `falsafa serve`'s server configured with PostgreSQL,
-//! Redis and Typesense ingests a novel and answers a chat; then every key and row the contract
+//! Redis, Typesense and Qdrant (its gRPC wire format, on the test server of `support`) ingests a novel and answers a chat; then every key and row the contract
 //! names is checked on the real servers.
 
 use e2e::services::{self, TestDb};
@@ -15,7 +15,9 @@ async fn serve_on_postgres_redis_and_typesense() {
     let _ = services::require_typesense().await;
     let (ts_url, ts_key) = services::typesense();
     let redis_url = services::redis_url();
+    let qdrant_url = e2e::qdrant_server::start().await;
     let t = TestServer::start(&[
+        ("QDRANT_URL", qdrant_url.as_str()),
         ("DATABASE_URL", db.url.as_str()),
         ("REDIS_URL", redis_url.as_str()),
         ("TYPESENSE_URL", ts_url.as_str()),

@@ -15,6 +15,7 @@ use crate::adapters::object_prompts::ObjectPromptArchive;
 use crate::adapters::offline_llm::OfflineLlm;
 use crate::adapters::paced_llm::PacedLlm;
 use crate::adapters::postgres_records::{migrate, PostgresRecords};
+use crate::adapters::qdrant_vector::QdrantVectorIndex;
 use crate::adapters::redis_kv::RedisKv;
 use crate::adapters::sqlite_records::SqliteRecords;
 use crate::adapters::sqs_dispatch::SqsDispatch;
@@ -65,10 +66,7 @@ fn not_yet(var: &str) -> ConfigError {
 impl App {
     /// Binds every port as `config` says and opens the stores.
     pub async fn build(config: Config) -> Result<Arc<App>, StartError> {
-        for (var, set) in [
-            ("QDRANT_URL", config.qdrant_url.is_some()),
-            ("RERANKER_URL", config.reranker_url.is_some()),
-        ] {
+        for (var, set) in [("RERANKER_URL", config.reranker_url.is_some())] {
             if set {
                 return Err(not_yet(var).into());
             }
@@ -135,10 +133,17 @@ impl App {
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .map_err(|e| ConfigError(format!("HTTP client: {e}")))?;
-        Ok(Arc::new(App {
-            vectors: Arc::new(MemoryVectorIndex::new(Some(
+        let vectors: Arc<dyn VectorIndex> = match &config.qdrant_url {
+            Some(url) => Arc::new(QdrantVectorIndex::new(
+                url,
+                config.qdrant_api_key.as_deref(),
+            )?),
+            None => Arc::new(MemoryVectorIndex::new(Some(
                 config.data_dir.join("vectors"),
             ))),
+        };
+        Ok(Arc::new(App {
+            vectors,
             lexical,
             cache,
             lock,

@@ -13,6 +13,7 @@ use shared::{App, Config};
 use uuid::Uuid;
 
 pub mod postgrest;
+pub mod qdrant_server;
 pub mod services;
 
 pub use functions::demo::BUNDLED_TEXT;

@@ -9,6 +9,7 @@ pub mod object_prompts;
 pub mod offline_llm;
 pub mod paced_llm;
 pub mod postgres_records;
+pub mod qdrant_vector;
 pub mod redis_kv;
 pub mod sqlite_records;
 pub mod sqs_dispatch;
