@@ -48,6 +48,11 @@ enum Cmd {
         #[arg(long, default_value_t = 200)]
         limit: usize,
     },
+    /// Apply the PostgreSQL migrations (tables, RLS policies, turn function) to DATABASE_URL.
+    Migrate {
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
     /// Benchmarks that print their figures as JSON.
     Bench {
         #[command(subcommand)]
@@ -191,6 +196,14 @@ async fn main() -> anyhow::Result<()> {
         } => {
             config(data_dir)?;
             print(&bench::ingest(&file).await?, json)
+        }
+        Cmd::Migrate { database_url } => {
+            use shared::adapters::postgres_records::{migrate, PostgresRecords};
+            let pg = PostgresRecords::connect(&database_url, Default::default()).await?;
+            println!(
+                "{}",
+                serde_json::json!({ "applied": migrate(pg.pool()).await? })
+            );
         }
         Cmd::Book { cmd, data_dir } => {
             let app = App::build(config(data_dir)?).await?;
