@@ -1522,3 +1522,11 @@ pub fn has_place_suffix(w: &str) -> bool {
     .iter()
     .any(|s| w.len() > s.len() + 3 && w.ends_with(s))
 }
+
+/// "God" is a character where the text refers to him ("God would not bless me"), not in an
+/// exclamation ("Good God!", "God knows", "thank God", "for God's sake", "my God").
+pub fn is_exclamatory_god(prev: Option<&str>, next: Option<&str>) -> bool {
+    let prev = prev.map(str::to_lowercase);
+    matches!(prev.as_deref(), Some("good" | "oh" | "o" | "my" | "by" | "thank" | "thanks" | "for" | "great" | "dear" | "please" | "ye" | "gods" | "merciful" | "almighty" | "to"))
+        || matches!(next.map(str::to_lowercase).as_deref(), Some("!" | "knows" | "bless" | "forbid" | "help" | "grant" | "willing" | "save" | "damn" | "speed" | "sake" | "'s" | "’s"))
+}

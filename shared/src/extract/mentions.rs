@@ -105,6 +105,13 @@ impl CaseStats {
         if w.len() > 5 && w.ends_with("men") {
             return false;
         }
+        // a capitalised plural whose singular the book writes in lower case: Companies, Crusades
+        if let Some(stem) = w.strip_suffix('s') {
+            let singular = w.strip_suffix("ies").map(|s| format!("{s}y")).unwrap_or_else(|| stem.to_string());
+            if stem.len() >= 3 && (self.lower.contains_key(&singular) || self.lower.contains_key(w)) {
+                return false;
+            }
+        }
         let cap = *self.cap_mid.get(w).unwrap_or(&0);
         let low = *self.lower.get(w).unwrap_or(&0);
         if sent_start {
@@ -131,6 +138,19 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             continue;
         }
         let l = lower(t.text);
+        if l == "god" {
+            let prev = i.checked_sub(1).and_then(|p| tokens.get(p)).map(|p| p.text);
+            let next = tokens.get(i + 1).map(|n| n.text);
+            let possessive = t.text.ends_with("'s") || t.text.ends_with("’s");
+            if !lexicon::is_exclamatory_god(prev, next) && !(possessive && prev.is_some_and(|p| p.eq_ignore_ascii_case("for"))) {
+                let mut m = Mention { tok: i, end: i + 1, title: None, title_word: None, words: vec!["God".into()], person_cue: 1.5, place_cue: 0.0 };
+                score_cues(tokens, i, &mut m);
+                m.place_cue = 0.0;
+                out.push(m);
+            }
+            i += 1;
+            continue;
+        }
         // Title: "Mr." / "Mrs" / "Captain" followed by a capitalised word.
         let mut title = None;
         let mut title_word = None;

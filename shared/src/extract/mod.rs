@@ -93,8 +93,28 @@ pub fn analyse(text: &str) -> Analysis {
         es[e].person += m.person_cue;
         es[e].place += m.place_cue;
     }
+    // "the Ashburnhams": the plural of a character's surname is that family, a group of people.
+    let surnames: std::collections::HashSet<&str> = clusters
+        .entities
+        .iter()
+        .zip(&es)
+        .filter(|(ent, s)| s.person > s.place && ent.count >= 2)
+        .filter_map(|(ent, _)| ent.surname.as_deref())
+        .collect();
+    let family: Vec<bool> = clusters
+        .entities
+        .iter()
+        .map(|ent| {
+            ent.titles.is_empty()
+                && ent.full.len() == 1
+                && ent.full[0].strip_suffix('s').is_some_and(|stem| surnames.contains(stem))
+        })
+        .collect();
     let is_person: Vec<bool> = (0..n)
         .map(|e| {
+            if family[e] {
+                return true;
+            }
             let s = &es[e];
             let ent = &clusters.entities[e];
             let score = s.person - s.place;

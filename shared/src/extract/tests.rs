@@ -169,3 +169,29 @@ fn a_tail_of_a_longer_name_is_the_same_person() {
     let f = find(&ps, "Mrs. Fairfax").expect("Mrs. Fairfax");
     assert_ne!(f.name, r.name);
 }
+
+#[test]
+fn god_referred_to_is_a_character_but_exclamations_are_not() {
+    let t = "God would not bless me. I prayed that God might forgive him. \"Good God!\" he cried.";
+    let ps = names(t);
+    let g = find(&ps, "God").expect("God");
+    assert_eq!(g.name_mentions, 2, "{ps:#?}");
+    let t = "\"Good God!\" she cried. \"Thank God,\" he said. God knows what happened. Oh my God!";
+    assert!(find(&names(t), "God").is_none());
+}
+
+#[test]
+fn capitalised_plurals_of_common_nouns_are_not_names() {
+    let t = "The company sent him. The Companies were greedy. Marlow said the Companies lied. \
+             The Companies had ivory.";
+    assert!(find(&names(t), "Companies").is_none());
+}
+
+#[test]
+fn the_plural_of_a_surname_is_the_family() {
+    let t = "Edward Ashburnham said nothing. Mr. Ashburnham smiled. We liked the Ashburnhams. \
+             The Ashburnhams were good people.";
+    let ps = names(t);
+    let fam = find(&ps, "Ashburnhams").expect("family");
+    assert_ne!(fam.name, find(&ps, "Edward Ashburnham").unwrap().name);
+}
