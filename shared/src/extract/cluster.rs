@@ -139,9 +139,11 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
                     return pick(Some(c), ents);
                 }
                 let t = key.title?;
+                // ...and not when the titled form is far more frequent than that someone:
+                // "Mr. Rochester" (1,000 times) is not his brother "Mr. Rowland Rochester".
                 c.iter()
                     .copied()
-                    .filter(|&e| ents[e].titles.contains(&t))
+                    .filter(|&e| ents[e].titles.contains(&t) && count <= 3 * ents[e].count.max(1))
                     .max_by_key(|&e| (ents[e].count, std::cmp::Reverse(e)))
             };
             match key.title {
@@ -181,6 +183,13 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
                     .title
                     .and_then(|t| t.gender())
                     .or_else(|| e.given.as_deref().and_then(lexicon::given_name_gender));
+                // "Rochester Arms", "Thornfield Hall": a place named after someone lends no
+                // surname or given name for others to join.
+                let placeish = words.len() >= 2 && lexicon::is_place_word(&words[words.len() - 1]);
+                if placeish {
+                    e.given = None;
+                    e.surname = None;
+                }
                 entities.push(e);
                 let i = entities.len() - 1;
                 if let Some(s) = &entities[i].surname {

@@ -1527,6 +1527,101 @@ pub fn has_place_suffix(w: &str) -> bool {
 /// exclamation ("Good God!", "God knows", "thank God", "for God's sake", "my God").
 pub fn is_exclamatory_god(prev: Option<&str>, next: Option<&str>) -> bool {
     let prev = prev.map(str::to_lowercase);
-    matches!(prev.as_deref(), Some("good" | "oh" | "o" | "my" | "by" | "thank" | "thanks" | "for" | "great" | "dear" | "please" | "ye" | "gods" | "merciful" | "almighty" | "to"))
-        || matches!(next.map(str::to_lowercase).as_deref(), Some("!" | "knows" | "bless" | "forbid" | "help" | "grant" | "willing" | "save" | "damn" | "speed" | "sake" | "'s" | "’s"))
+    matches!(
+        prev.as_deref(),
+        Some(
+            "good"
+                | "oh"
+                | "o"
+                | "my"
+                | "by"
+                | "thank"
+                | "thanks"
+                | "for"
+                | "great"
+                | "dear"
+                | "please"
+                | "ye"
+                | "gods"
+                | "merciful"
+                | "almighty"
+                | "to"
+        )
+    ) || matches!(
+        next.map(str::to_lowercase).as_deref(),
+        Some(
+            "!" | "knows"
+                | "bless"
+                | "forbid"
+                | "help"
+                | "grant"
+                | "willing"
+                | "save"
+                | "damn"
+                | "speed"
+                | "sake"
+                | "'s"
+                | "’s"
+        )
+    )
+}
+
+/// Verbs that follow any noun ("London was", "Christianity had"): weak evidence of a person.
+pub fn is_weak_person_verb(w: &str) -> bool {
+    matches!(
+        w,
+        "was"
+            | "had"
+            | "did"
+            | "would"
+            | "could"
+            | "should"
+            | "will"
+            | "has"
+            | "is"
+            | "and"
+            | "who"
+            | "seemed"
+            | "made"
+            | "put"
+            | "got"
+            | "began"
+            | "cannot"
+            | "can't"
+            | "couldn't"
+            | "wouldn't"
+            | "didn't"
+            | "don't"
+            | "won't"
+            | "isn't"
+            | "wasn't"
+            | "hasn't"
+            | "hadn't"
+    )
+}
+
+/// Adjectives that open a reference without being part of the name ("Little Adele").
+pub fn is_descriptor(w: &str) -> bool {
+    matches!(
+        w,
+        "little"
+            | "young"
+            | "old"
+            | "poor"
+            | "dear"
+            | "good"
+            | "great"
+            | "big"
+            | "small"
+            | "pretty"
+            | "handsome"
+            | "beautiful"
+            | "wicked"
+            | "sweet"
+            | "wise"
+            | "kind"
+            | "fat"
+            | "tall"
+            | "proud"
+    )
 }

@@ -107,8 +107,12 @@ impl CaseStats {
         }
         // a capitalised plural whose singular the book writes in lower case: Companies, Crusades
         if let Some(stem) = w.strip_suffix('s') {
-            let singular = w.strip_suffix("ies").map(|s| format!("{s}y")).unwrap_or_else(|| stem.to_string());
-            if stem.len() >= 3 && (self.lower.contains_key(&singular) || self.lower.contains_key(w)) {
+            let singular = w
+                .strip_suffix("ies")
+                .map(|s| format!("{s}y"))
+                .unwrap_or_else(|| stem.to_string());
+            if stem.len() >= 3 && (self.lower.contains_key(&singular) || self.lower.contains_key(w))
+            {
                 return false;
             }
         }
@@ -138,12 +142,57 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             continue;
         }
         let l = lower(t.text);
+        // "St. John" (Rivers) is a given name, not a saint's title or a street.
+        if l == "st" || l == "saint" {
+            let k = if tokens.get(i + 1).is_some_and(|p| p.text == ".") {
+                i + 2
+            } else {
+                i + 1
+            };
+            if let Some(n) = word_at(k).filter(|n| is_capitalised(n.text) && n.sent == t.sent) {
+                if lexicon::given_name_gender(&lower(n.text)).is_some() {
+                    let mut words = vec![format!("St. {}", normalise(n.text))];
+                    let mut end = k + 1;
+                    while let Some(w) = word_at(end).filter(|w| {
+                        is_capitalised(w.text)
+                            && w.sent == t.sent
+                            && !lexicon::is_never_name(&lower(w.text))
+                    }) {
+                        words.push(normalise(w.text));
+                        end += 1;
+                        if words.len() >= 3 {
+                            break;
+                        }
+                    }
+                    let mut m = Mention {
+                        tok: i,
+                        end,
+                        title: None,
+                        title_word: None,
+                        words,
+                        person_cue: 1.0,
+                        place_cue: 0.0,
+                    };
+                    score_cues(tokens, i, &mut m);
+                    out.push(m);
+                    i = end;
+                    continue;
+                }
+            }
+        }
         if l == "god" {
             let prev = i.checked_sub(1).and_then(|p| tokens.get(p)).map(|p| p.text);
             let next = tokens.get(i + 1).map(|n| n.text);
-            let possessive = t.text.ends_with("'s") || t.text.ends_with("’s");
-            if !lexicon::is_exclamatory_god(prev, next) && !(possessive && prev.is_some_and(|p| p.eq_ignore_ascii_case("for"))) {
-                let mut m = Mention { tok: i, end: i + 1, title: None, title_word: None, words: vec!["God".into()], person_cue: 1.5, place_cue: 0.0 };
+            if !lexicon::is_exclamatory_god(prev, next) {
+                let mut m = Mention {
+                    tok: i,
+                    end: i + 1,
+                    title: None,
+                    title_word: None,
+                    words: vec!["God".into()],
+                    person_cue: 1.5,
+                    place_cue: 0.0,
+                };
                 score_cues(tokens, i, &mut m);
                 m.place_cue = 0.0;
                 out.push(m);
@@ -240,6 +289,10 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         {
             words.pop();
         }
+        // "Little Adele", "Young Osborne": a leading descriptor is not part of the name.
+        while words.len() > 1 && lexicon::is_descriptor(&words[0].to_lowercase()) {
+            words.remove(0);
+        }
         if words.is_empty() {
             i = j.max(i + 1);
             continue;
@@ -301,7 +354,8 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             m.person_cue += 2.0;
         }
         if p.kind == Kind::Word && lexicon::is_place_preposition(&lp) {
-            m.place_cue += 1.0;
+            // "to" takes people as often as places ("said to Jo", "goes to Harvey")
+            m.place_cue += if lp == "to" { 0.5 } else { 1.0 };
         }
         if p.kind == Kind::Word && (lp == "the") {
             m.place_cue += 0.5;
@@ -310,7 +364,9 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
     if let Some(n) = next_word {
         if n.sent == tokens[m.tok].sent {
             let ln = n.text.to_lowercase();
-            if lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln) {
+            if lexicon::is_weak_person_verb(&ln) {
+                m.person_cue += 1.0;
+            } else if lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln) {
                 m.person_cue += 1.5;
             }
         }

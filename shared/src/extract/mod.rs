@@ -107,7 +107,9 @@ pub fn analyse(text: &str) -> Analysis {
         .map(|ent| {
             ent.titles.is_empty()
                 && ent.full.len() == 1
-                && ent.full[0].strip_suffix('s').is_some_and(|stem| surnames.contains(stem))
+                && ent.full[0]
+                    .strip_suffix('s')
+                    .is_some_and(|stem| surnames.contains(stem))
         })
         .collect();
     let is_person: Vec<bool> = (0..n)
@@ -118,7 +120,9 @@ pub fn analyse(text: &str) -> Analysis {
             let s = &es[e];
             let ent = &clusters.entities[e];
             let score = s.person - s.place;
-            score > 0.0 && (s.person >= 1.5 || ent.count >= 3)
+            (score > 0.0 && (s.person >= 1.5 || ent.count >= 3))
+                // a name used again and again with no sign of a place is someone
+                || (ent.count >= 3 && s.place <= 0.25 * ent.count as f32)
                 || (!ent.titles.is_empty() && s.person >= s.place * 1.5)
         })
         .collect();
@@ -132,7 +136,7 @@ pub fn analyse(text: &str) -> Analysis {
             .filter(|t| t.kind == Kind::Word)
         {
             // the rest of the sentence and the next one, within the paragraph, outside quotes
-            if t.sent > sent + 1 || t.para != para {
+            if t.sent > sent + 1 || t.para > para + 1 {
                 break;
             }
             if t.in_quote {

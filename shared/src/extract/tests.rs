@@ -195,3 +195,30 @@ fn the_plural_of_a_surname_is_the_family() {
     let fam = find(&ps, "Ashburnhams").expect("family");
     assert_ne!(fam.name, find(&ps, "Edward Ashburnham").unwrap().name);
 }
+
+#[test]
+fn one_sentence_per_line_texts_do_not_leak_quotes() {
+    // An unbalanced quotation on one line must not swallow the lines after it.
+    let t = "\"I never liked him, said Celia.\nThis was the Reverend Edward Casaubon, noted for his learning.\nHis book was long, and his piety was known.\nCasaubon smiled.";
+    let ps = names(t);
+    let c = find(&ps, "Edward Casaubon").expect("Casaubon");
+    assert!(c.mentions >= 4, "{c:?}");
+}
+
+#[test]
+fn saint_as_a_given_name_and_brothers_stay_apart() {
+    let mut t = String::from("St. John Rivers came in. St. John said nothing. John Reed laughed. ");
+    t.push_str("Edward Fairfax Rochester was proud. Mr. Rowland Rochester wrote a letter. ");
+    for _ in 0..10 {
+        t.push_str("Mr. Rochester smiled. ");
+    }
+    let ps = names(&t);
+    let sj = find(&ps, "St. John Rivers").expect("St. John");
+    assert!(
+        sj.name == "St. John" || sj.aliases.contains(&"St. John".to_string()),
+        "{ps:#?}"
+    );
+    assert!(find(&ps, "John Reed").is_some_and(|j| j.name != sj.name));
+    let r = find(&ps, "Mr. Rochester").expect("Rochester");
+    assert!(!r.aliases.iter().any(|a| a.contains("Rowland")), "{r:?}");
+}

@@ -45,6 +45,8 @@ fn single_quote_dialogue(text: &str) -> bool {
 
 pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     let singles = single_quote_dialogue(text);
+    // Texts with no blank lines put one paragraph (or sentence) on each line.
+    let line_paragraphs = !text.contains("\n\n") && !text.contains("\r\n\r\n");
     let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5);
     let mut sent = 0u32;
     let mut para = 0u32;
@@ -56,7 +58,7 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     while let Some((i, c)) = chars.next() {
         if c == '\n' {
             newlines += 1;
-            if newlines >= 2 {
+            if newlines >= 2 || line_paragraphs {
                 if !next_starts || in_quote {
                     sent += 1;
                 }
