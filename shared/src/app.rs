@@ -6,13 +6,17 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, Notify};
 
+use crate::adapters::anthropic_llm::AnthropicLlm;
 use crate::adapters::hashing_embedder::HashingEmbedder;
+use crate::adapters::http_embedder::{EmbeddingApi, HttpEmbedder};
+use crate::adapters::http_reranker::HttpReranker;
 use crate::adapters::local_dispatch::{LocalDispatch, SlottedJob};
 use crate::adapters::memory_kv::MemoryKv;
 use crate::adapters::memory_vector::MemoryVectorIndex;
 use crate::adapters::no_reranker::NoReranker;
 use crate::adapters::object_prompts::ObjectPromptArchive;
 use crate::adapters::offline_llm::OfflineLlm;
+use crate::adapters::openai_llm::OpenAiLlm;
 use crate::adapters::paced_llm::PacedLlm;
 use crate::adapters::postgres_records::{migrate, PostgresRecords};
 use crate::adapters::qdrant_vector::QdrantVectorIndex;
@@ -57,26 +61,74 @@ pub struct App {
     local_jobs: Mutex<Option<mpsc::UnboundedReceiver<SlottedJob>>>,
 }
 
-fn not_yet(var: &str) -> ConfigError {
-    ConfigError(format!(
-        "{var} is set, but this build has no adapter for it yet; unset it to use the embedded default"
+/// The configured LLM, paced when `LLM_TOKEN_DELAY_MS` is set.
+fn build_llm(config: &Config) -> Result<Arc<dyn Llm>, ConfigError> {
+    let c = &config.llm;
+    let bad = |e: crate::error::ModelError| ConfigError(format!("LLM_PROVIDER: {e}"));
+    let llm: Arc<dyn Llm> = match c.provider {
+        LlmProvider::Offline => Arc::new(OfflineLlm),
+        LlmProvider::OpenAi | LlmProvider::Ollama => {
+            let default = if c.provider == LlmProvider::Ollama {
+                "http://127.0.0.1:11434/v1"
+            } else {
+                "https://api.openai.com/v1"
+            };
+            let base = c.base_url.as_deref().unwrap_or(default);
+            if c.provider == LlmProvider::OpenAi && c.api_key.is_none() && c.base_url.is_none() {
+                return Err(ConfigError(
+                    "LLM_PROVIDER=openai needs LLM_API_KEY (or LLM_BASE_URL for a local server)"
+                        .into(),
+                ));
+            }
+            Arc::new(OpenAiLlm::new(base, c.api_key.as_deref(), &c.model, c.timeout).map_err(bad)?)
+        }
+        LlmProvider::Anthropic => {
+            let key = c
+                .api_key
+                .as_deref()
+                .ok_or_else(|| ConfigError("LLM_PROVIDER=anthropic needs LLM_API_KEY".into()))?;
+            let base = c.base_url.as_deref().unwrap_or("https://api.anthropic.com");
+            Arc::new(AnthropicLlm::new(base, key, &c.model, c.timeout).map_err(bad)?)
+        }
+    };
+    Ok(if c.token_delay.is_zero() {
+        llm
+    } else {
+        Arc::new(PacedLlm::new(llm, c.token_delay))
+    })
+}
+
+fn build_embedder(config: &Config) -> Result<Arc<dyn Embedder>, ConfigError> {
+    let c = &config.embedding;
+    let (api, default_base) = match c.provider {
+        EmbeddingProvider::Hashing => return Ok(Arc::new(HashingEmbedder::new(c.dimension))),
+        EmbeddingProvider::OpenAi => (EmbeddingApi::OpenAi, "https://api.openai.com/v1"),
+        EmbeddingProvider::Jina => (EmbeddingApi::OpenAi, "https://api.jina.ai/v1"),
+        EmbeddingProvider::Cohere => (EmbeddingApi::Cohere, "https://api.cohere.com/v2"),
+    };
+    let base = c.base_url.as_deref().unwrap_or(default_base);
+    Ok(Arc::new(
+        HttpEmbedder::new(api, base, c.api_key.as_deref(), &c.model, c.dimension)
+            .map_err(|e| ConfigError(format!("EMBEDDING_PROVIDER: {e}")))?,
     ))
 }
 
 impl App {
     /// Binds every port as `config` says and opens the stores.
     pub async fn build(config: Config) -> Result<Arc<App>, StartError> {
-        for (var, set) in [("RERANKER_URL", config.reranker_url.is_some())] {
-            if set {
-                return Err(not_yet(var).into());
-            }
-        }
-        if config.llm.provider != LlmProvider::Offline {
-            return Err(not_yet("LLM_PROVIDER").into());
-        }
-        if config.embedding.provider != EmbeddingProvider::Hashing {
-            return Err(not_yet("EMBEDDING_PROVIDER").into());
-        }
+        let llm = build_llm(&config)?;
+        let embedder = build_embedder(&config)?;
+        let reranker: Arc<dyn Reranker> = match &config.reranker_url {
+            Some(url) => Arc::new(
+                HttpReranker::new(
+                    url,
+                    config.reranker_api_key.as_deref(),
+                    &config.reranker_model,
+                )
+                .map_err(|e| ConfigError(format!("RERANKER_URL: {e}")))?,
+            ),
+            None => Arc::new(NoReranker),
+        };
         let records: Arc<dyn Records> = match &config.records {
             RecordsConfig::Sqlite { path } => {
                 Arc::new(SqliteRecords::open(path, config.schema.clone()).await?)
@@ -150,13 +202,9 @@ impl App {
             queue,
             dispatch,
             prompts: Arc::new(ObjectPromptArchive::open(&config.prompt_storage)?),
-            llm: if config.llm.token_delay.is_zero() {
-                Arc::new(OfflineLlm)
-            } else {
-                Arc::new(PacedLlm::new(Arc::new(OfflineLlm), config.llm.token_delay))
-            },
-            embedder: Arc::new(HashingEmbedder::new(config.embedding.dimension)),
-            reranker: Arc::new(NoReranker),
+            llm,
+            embedder,
+            reranker,
             records,
             http,
             metrics: Metrics::new(),

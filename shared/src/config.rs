@@ -92,6 +92,8 @@ pub struct Config {
     pub llm: LlmConfig,
     pub embedding: EmbeddingConfig,
     pub reranker_url: Option<String>,
+    pub reranker_api_key: Option<String>,
+    pub reranker_model: String,
     pub max_processing_workers: usize,
     pub max_characters: usize,
     pub poll_interval: Duration,
@@ -202,7 +204,15 @@ impl Config {
         };
         let embedding = EmbeddingConfig {
             provider: embedding_provider,
-            model: env.get("EMBEDDING_MODEL").unwrap_or("hashing-v1").into(),
+            model: env
+                .get("EMBEDDING_MODEL")
+                .unwrap_or(match embedding_provider {
+                    EmbeddingProvider::Hashing => "hashing-v1",
+                    EmbeddingProvider::OpenAi => "text-embedding-3-small",
+                    EmbeddingProvider::Cohere => "embed-english-v3.0",
+                    EmbeddingProvider::Jina => "jina-embeddings-v3",
+                })
+                .into(),
             base_url: env.get("EMBEDDING_BASE_URL").map(Into::into),
             api_key: env.get("EMBEDDING_API_KEY").map(Into::into),
             dimension: env.parse(
@@ -275,6 +285,11 @@ impl Config {
             llm,
             embedding,
             reranker_url: env.get("RERANKER_URL").map(Into::into),
+            reranker_api_key: env.get("RERANKER_API_KEY").map(Into::into),
+            reranker_model: env
+                .get("RERANKER_MODEL")
+                .unwrap_or("jina-reranker-v2-base-multilingual")
+                .into(),
             max_processing_workers,
             max_characters: env.parse("MAX_CHARACTERS", 12)?,
             poll_interval: Duration::from_millis(env.parse("POLL_INTERVAL_MS", 10_000)?),

@@ -12,6 +12,7 @@ use shared::domain::{NewBook, NewSession};
 use shared::{App, Config};
 use uuid::Uuid;
 
+pub mod model_server;
 pub mod postgrest;
 pub mod qdrant_server;
 pub mod services;

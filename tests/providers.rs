@@ -1,0 +1,418 @@
+//! Real model providers against a scripted server that speaks their wire formats: streaming
+//! parse (tokens, usage, `[DONE]`), retries before the first token, a stream cut mid-way, the
+//! embedders' formats and dimension check, the reranker, and the whole product on them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use e2e::model_server::ModelServer;
+use e2e::*;
+use futures::StreamExt;
+use serde_json::{json, Value};
+use shared::adapters::anthropic_llm::AnthropicLlm;
+use shared::adapters::http_embedder::{EmbeddingApi, HttpEmbedder};
+use shared::adapters::http_reranker::HttpReranker;
+use shared::adapters::openai_llm::OpenAiLlm;
+use shared::domain::Passage;
+use shared::error::ModelError;
+use shared::ports::llm::{ChatMessage, Grounding, LlmEvent, Usage};
+use shared::ports::{Embedder, Llm, LlmRequest, LlmTask, Reranker};
+use uuid::Uuid;
+
+fn reply_request() -> LlmRequest {
+    LlmRequest {
+        task: LlmTask::Reply,
+        messages: vec![
+            ChatMessage::new("system", "You are Dorian Gray."),
+            ChatMessage::new("user", "Tell me about the portrait."),
+        ],
+        temperature: 0.7,
+        max_tokens: 300,
+        grounding: Grounding::default(),
+    }
+}
+
+async fn collect(llm: &dyn Llm) -> (String, Option<Usage>, Option<ModelError>) {
+    let mut s = llm.stream(reply_request()).await.expect("stream starts");
+    let (mut text, mut usage, mut err) = (String::new(), None, None);
+    while let Some(ev) = s.next().await {
+        match ev {
+            Ok(LlmEvent::Token(t)) => text.push_str(&t),
+            Ok(LlmEvent::Usage(u)) => usage = Some(u),
+            Err(e) => {
+                err = Some(e);
+                break;
+            }
+        }
+    }
+    (text, usage, err)
+}
+
+#[tokio::test]
+async fn openai_compatible_stream_gives_tokens_usage_and_ends_at_done() {
+    let m = ModelServer::start().await;
+    let llm = OpenAiLlm::new(
+        &format!("{}/v1", m.url),
+        Some("sk-test"),
+        "gpt-test",
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let (text, usage, err) = collect(&llm).await;
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(text, m.script.lock().unwrap().reply);
+    assert_eq!(
+        usage,
+        Some(Usage {
+            prompt_tokens: 42,
+            completion_tokens: 15
+        })
+    );
+    let sent = &m.requests("/v1/chat/completions")[0];
+    assert_eq!(sent["stream"], json!(true));
+    assert_eq!(sent["stream_options"]["include_usage"], json!(true));
+    assert_eq!(sent["model"], "gpt-test");
+    assert_eq!(sent["messages"][0]["role"], "system");
+}
+
+#[tokio::test]
+async fn anthropic_stream_gives_tokens_and_usage() {
+    let m = ModelServer::start().await;
+    let llm = AnthropicLlm::new(
+        &m.url,
+        "sk-ant-test",
+        "claude-test",
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let (text, usage, err) = collect(&llm).await;
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(text, m.script.lock().unwrap().reply);
+    assert_eq!(
+        usage,
+        Some(Usage {
+            prompt_tokens: 37,
+            completion_tokens: 15
+        })
+    );
+    let sent = &m.requests("/v1/messages")[0];
+    assert_eq!(sent["system"], "You are Dorian Gray.");
+    assert_eq!(
+        sent["messages"].as_array().unwrap().len(),
+        1,
+        "system goes to its own field"
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_before_the_first_token_are_retried_and_persistent_errors_are_not_hidden() {
+    let m = ModelServer::start().await;
+    m.script.lock().unwrap().rate_limit_first = 2;
+    let llm = OpenAiLlm::new(&format!("{}/v1", m.url), None, "m", Duration::from_secs(10)).unwrap();
+    let (text, _, err) = collect(&llm).await;
+    assert!(err.is_none() && !text.is_empty());
+    assert_eq!(
+        m.requests("/v1/chat/completions").len(),
+        3,
+        "two 429s, then the answer"
+    );
+
+    m.script.lock().unwrap().fail_status = Some(503);
+    let e = llm
+        .stream(reply_request())
+        .await
+        .err()
+        .expect("503 every time");
+    assert!(matches!(e, ModelError::Transient(_)), "{e:?}");
+    assert_eq!(
+        m.requests("/v1/chat/completions").len(),
+        6,
+        "three attempts"
+    );
+
+    m.script.lock().unwrap().fail_status = Some(401);
+    let e = llm.stream(reply_request()).await.err().expect("401");
+    assert!(matches!(e, ModelError::Rejected(_)), "{e:?}");
+    assert_eq!(
+        m.requests("/v1/chat/completions").len(),
+        7,
+        "no retry on 4xx"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_cut_mid_way_is_an_error_not_an_answer() {
+    let m = ModelServer::start().await;
+    m.script.lock().unwrap().break_reply_after = Some(4);
+    for llm in [
+        Box::new(
+            OpenAiLlm::new(&format!("{}/v1", m.url), None, "m", Duration::from_secs(10)).unwrap(),
+        ) as Box<dyn Llm>,
+        Box::new(AnthropicLlm::new(&m.url, "k", "m", Duration::from_secs(10)).unwrap()),
+    ] {
+        let (text, _, err) = collect(llm.as_ref()).await;
+        assert!(err.is_some(), "a cut stream must fail");
+        assert_eq!(text.split_whitespace().count(), 4, "{text}");
+    }
+}
+
+#[tokio::test]
+async fn embedders_speak_openai_and_cohere_and_check_the_dimension() {
+    let m = ModelServer::start().await;
+    let texts = vec![
+        "the portrait in the attic".to_string(),
+        "a black horse on the ice".to_string(),
+    ];
+    let openai = HttpEmbedder::new(
+        EmbeddingApi::OpenAi,
+        &format!("{}/v1", m.url),
+        Some("k"),
+        "text-embedding-3-small",
+        64,
+    )
+    .unwrap();
+    let v = openai.embed(&texts).await.unwrap();
+    assert_eq!(v.len(), 2);
+    let local = shared::adapters::hashing_embedder::HashingEmbedder::new(64);
+    assert_eq!(
+        v[0],
+        local.embed_one(&texts[0]),
+        "vectors come back in input order"
+    );
+    let cohere = HttpEmbedder::new(
+        EmbeddingApi::Cohere,
+        &format!("{}/v2", m.url),
+        Some("k"),
+        "embed-english-v3.0",
+        64,
+    )
+    .unwrap();
+    assert_eq!(cohere.embed(&texts).await.unwrap(), v);
+    assert_eq!(m.requests("/v2/embed")[0]["input_type"], "search_document");
+    let wrong = HttpEmbedder::new(
+        EmbeddingApi::OpenAi,
+        &format!("{}/v1", m.url),
+        None,
+        "m",
+        1536,
+    )
+    .unwrap();
+    let e = wrong.embed(&texts).await.unwrap_err();
+    assert!(e.to_string().contains("EMBEDDING_DIMENSION is 1536"), "{e}");
+}
+
+#[tokio::test]
+async fn the_reranker_reorders_and_reports_errors() {
+    let m = ModelServer::start().await;
+    let r = HttpReranker::new(&format!("{}/v1", m.url), Some("k"), "jina-reranker").unwrap();
+    let p = |i: u32, t: &str| Passage {
+        chunk_index: i,
+        text: t.into(),
+        score: 0.0,
+    };
+    let out = r
+        .rerank(
+            "black horse portrait",
+            vec![
+                p(0, "tea at the club"),
+                p(1, "a black horse on the ice"),
+                p(2, "the portrait"),
+            ],
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out.iter().map(|p| p.chunk_index).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    m.script.lock().unwrap().fail_status = Some(500);
+    assert!(r.rerank("q", vec![p(0, "x")], 1).await.is_err());
+}
+
+fn provider_env(m: &ModelServer) -> Vec<(String, String)> {
+    vec![
+        ("LLM_PROVIDER".into(), "openai".into()),
+        ("LLM_BASE_URL".into(), format!("{}/v1", m.url)),
+        ("LLM_MODEL".into(), "scripted-gpt".into()),
+        ("EMBEDDING_PROVIDER".into(), "openai".into()),
+        ("EMBEDDING_BASE_URL".into(), format!("{}/v1", m.url)),
+        ("EMBEDDING_DIMENSION".into(), "64".into()),
+        ("RERANKER_URL".into(), format!("{}/v1", m.url)),
+    ]
+}
+
+async fn start_on(m: &ModelServer) -> TestServer {
+    let env = provider_env(m);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    TestServer::start(&pairs).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_product_on_real_providers_persona_passes_rewrite_and_streamed_reply() {
+    let m = ModelServer::start().await;
+    let t = start_on(&m).await;
+    let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
+    let user = Uuid::new_v4();
+    let book = t.add_book(user).await;
+    t.ingest(book, user, &format!("{base}/dorian.txt")).await;
+
+    let chars = t.app.records.list_characters(book).await.unwrap();
+    let top = chars[0].clone();
+    assert!(
+        top.system_prompt
+            .starts_with("SCRIPTED PASS-2 PROMPT. You are Dorian Gray."),
+        "{}",
+        top.system_prompt
+    );
+    let file = std::fs::read_to_string(
+        t.dir
+            .path()
+            .join("prompts")
+            .join(book.to_string())
+            .join("dorian_gray.md"),
+    )
+    .unwrap();
+    assert_eq!(
+        file, top.system_prompt,
+        "the prompt file holds the pass-2 prompt"
+    );
+    assert_eq!(
+        top.personality_traits["psychology"],
+        "Scripted psychology: restless, proud, tender."
+    );
+    let calls = m.requests("/v1/chat/completions");
+    let pass1: Vec<&Value> = calls
+        .iter()
+        .filter(|b| {
+            b["messages"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains("literary analyst")
+        })
+        .collect();
+    assert_eq!(pass1.len(), chars.len());
+    assert!(pass1.iter().all(|b| b["temperature"].as_f64() == Some(0.3)));
+    assert!(
+        pass1[0]["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("\"quotes\""),
+        "evidence reaches pass 1"
+    );
+    assert!(
+        m.requests("/v1/embeddings").len() >= 2,
+        "chunks are embedded in batches"
+    );
+
+    let session = t.add_session(user, book, top.id).await;
+    let body = TestServer::chat_body(user, top.id, book, session, "What did Basil paint?");
+    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let done = events.last().unwrap();
+    let reply = m.script.lock().unwrap().reply.clone();
+    assert_eq!(done["full_response"], json!(reply), "{events:?}");
+    assert_eq!(done["model"], "scripted-gpt");
+    assert_eq!(done["usage"]["prompt_tokens"], 42);
+    assert!(done.get("offline").is_none());
+    let tokens: String = events.iter().filter_map(|e| e["token"].as_str()).collect();
+    assert_eq!(tokens, reply);
+
+    let calls = m.requests("/v1/chat/completions");
+    let rewrite = calls
+        .iter()
+        .find(|b| {
+            b["messages"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains("Rewrite a reader's message")
+        })
+        .expect("rewrite call");
+    assert_eq!(rewrite["temperature"].as_f64(), Some(0.0));
+    assert_eq!(rewrite["max_tokens"], 200);
+    let answer = calls.last().unwrap();
+    let system = answer["messages"][0]["content"].as_str().unwrap();
+    assert!(system.starts_with("SCRIPTED PASS-2 PROMPT"));
+    assert!(
+        system.contains("<passage chunk="),
+        "book passages are delimited"
+    );
+    let reranked = m.requests("/v1/rerank");
+    assert_eq!(reranked.len(), 1);
+    assert_eq!(reranked[0]["query"], "narrative: What did Basil paint?");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_failing_mid_stream_gives_502_keeps_the_question_and_marks_the_partial_answer() {
+    let m = ModelServer::start().await;
+    let t = start_on(&m).await;
+    let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
+    let user = Uuid::new_v4();
+    let book = t.add_book(user).await;
+    t.ingest(book, user, &format!("{base}/dorian.txt")).await;
+    let top = t.app.records.list_characters(book).await.unwrap().remove(0);
+    let session = t.add_session(user, book, top.id).await;
+    m.script.lock().unwrap().break_reply_after = Some(5);
+
+    let body = TestServer::chat_body(user, top.id, book, session, "Tell me everything.");
+    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        events.iter().filter(|e| e.get("token").is_some()).count(),
+        5,
+        "{events:?}"
+    );
+    let last = events.last().unwrap();
+    assert_eq!(last["code"], 502, "{events:?}");
+    assert!(
+        events.iter().all(|e| e.get("done").is_none()),
+        "no done after a failed reply"
+    );
+
+    let msgs = t.app.records.recent_messages(session, 10).await.unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0].content, "Tell me everything.");
+    assert_eq!(
+        msgs[1].metadata["incomplete"],
+        json!(true),
+        "the partial answer is not recorded as complete"
+    );
+    assert_eq!(msgs[1].content.split_whitespace().count(), 5);
+    assert!(
+        t.app
+            .cache
+            .ttl(&format!("chat:lock:{session}"))
+            .await
+            .unwrap()
+            .is_none(),
+        "lock released"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_streams_a_real_models_tokens() {
+    let m = ModelServer::start().await;
+    for (k, v) in provider_env(&m) {
+        std::env::set_var(k, v);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = functions::demo::run(functions::demo::DemoOptions {
+        book: None,
+        json: true,
+        data_dir: Some(dir.path().to_path_buf()),
+        question: "What did Basil paint?".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(out["reply"], json!(m.script.lock().unwrap().reply.clone()));
+    assert_eq!(out["done"]["model"], "scripted-gpt");
+    let _ = Arc::new(());
+}
