@@ -59,3 +59,100 @@ pub async fn ingest(file: &Path) -> anyhow::Result<Value> {
         "llm": app.llm.model(),
     }))
 }
+
+/// Retrieval quality: for each question whose answer passage is known, is that passage in the
+/// top 5 of vector search, of BM25, and of their reciprocal rank fusion? Uses the configured
+/// embedder and the configured fusion weights; the indexes are the embedded ones, in memory.
+pub async fn retrieval(questions: &Path, books: &Path) -> anyhow::Result<Value> {
+    use shared::adapters::memory_vector::MemoryVectorIndex;
+    use shared::adapters::tantivy_lexical::TantivyLexicalIndex;
+    use shared::ports::vector_index::VectorPoint;
+    use shared::ports::{LexicalIndex, VectorIndex};
+
+    #[derive(serde::Deserialize)]
+    struct Question {
+        book: String,
+        question: String,
+        answer: String,
+    }
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let qs: Vec<Question> = std::fs::read_to_string(questions)?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    let app = App::build(Config::from_env()?).await?;
+    let settings = &app.config.chat;
+    let (vectors, lexical) = (MemoryVectorIndex::new(None), TantivyLexicalIndex::new(None));
+    let mut indexed: std::collections::HashMap<String, (uuid::Uuid, Vec<shared::domain::Chunk>)> =
+        Default::default();
+    let (mut hv, mut hb, mut hh) = (0usize, 0usize, 0usize);
+    for q in &qs {
+        if !indexed.contains_key(&q.book) {
+            let text = std::fs::read_to_string(books.join(&q.book))?;
+            let chunks = shared::ingest::chunk::chunk(
+                shared::ingest::fetch::strip_front_matter(&text),
+                Default::default(),
+            );
+            let id = uuid::Uuid::new_v4();
+            vectors.recreate(id, app.embedder.dimension()).await?;
+            lexical.recreate(id).await?;
+            for batch in chunks.chunks(app.config.embedding.batch_size) {
+                let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
+                let vs = app.embedder.embed(&texts).await?;
+                let points = batch
+                    .iter()
+                    .zip(vs)
+                    .map(|(c, v)| VectorPoint {
+                        chunk_index: c.index,
+                        vector: v,
+                        text: c.text.clone(),
+                    })
+                    .collect();
+                vectors.upsert(id, points).await?;
+            }
+            lexical.upsert(id, &chunks).await?;
+            indexed.insert(q.book.clone(), (id, chunks));
+        }
+        let (id, chunks) = &indexed[&q.book];
+        let answer = norm(&q.answer);
+        anyhow::ensure!(
+            chunks.iter().any(|c| norm(&c.text).contains(&answer)),
+            "answer of {:?} is not in {}",
+            q.question,
+            q.book
+        );
+        let hit = |ps: &[shared::domain::Passage]| {
+            ps.iter().take(5).any(|p| norm(&p.text).contains(&answer))
+        };
+        let qv = app
+            .embedder
+            .embed(std::slice::from_ref(&q.question))
+            .await?
+            .remove(0);
+        let by_vector = vectors.search(*id, &qv, settings.retrieve_k).await?;
+        let by_bm25 = lexical
+            .search(*id, &q.question, settings.retrieve_k)
+            .await?;
+        let fused = shared::chat::fuse::rrf(
+            &[
+                (&by_vector, settings.vector_weight),
+                (&by_bm25, settings.lexical_weight),
+            ],
+            settings.rrf_k,
+        );
+        hv += hit(&by_vector) as usize;
+        hb += hit(&by_bm25) as usize;
+        hh += hit(&fused) as usize;
+    }
+    let n = qs.len().max(1) as f64;
+    let r = |x: usize| (x as f64 / n * 1000.0).round() / 1000.0;
+    Ok(json!({
+        "questions": qs.len(),
+        "hybrid_top5": r(hh),
+        "vector_top5": r(hv),
+        "bm25_top5": r(hb),
+        "embedder": app.embedder.model(),
+        "books": indexed.len(),
+    }))
+}

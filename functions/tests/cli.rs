@@ -128,3 +128,32 @@ fn demo_json_lists_characters_and_a_streamed_reply() {
     assert!(Value::as_str(&v["book_id"]).is_some());
     assert!(v["timings_ms"]["ingest"].as_f64().unwrap() > 0.0);
 }
+
+/// Hybrid retrieval (RRF over vector and BM25) finds the known answer passage in the top 5 more
+/// often than either side alone, on the questions in `data/retrieval` and the default embedder.
+#[test]
+fn hybrid_retrieval_beats_vector_only_and_bm25_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = run(
+        &[
+            "bench",
+            "retrieval",
+            "--json",
+            "--questions",
+            &repo("data/retrieval/questions.jsonl"),
+            "--books",
+            &repo("data/books"),
+        ],
+        dir.path(),
+    );
+    assert!(v["questions"].as_u64().unwrap() >= 30, "{v}");
+    let (h, vec, bm25) = (
+        v["hybrid_top5"].as_f64().unwrap(),
+        v["vector_top5"].as_f64().unwrap(),
+        v["bm25_top5"].as_f64().unwrap(),
+    );
+    assert!(
+        h > vec && h > bm25,
+        "hybrid {h} vs vector {vec} and bm25 {bm25}"
+    );
+}

@@ -218,7 +218,7 @@ impl Config {
             dimension: env.parse(
                 "EMBEDDING_DIMENSION",
                 if embedding_provider == EmbeddingProvider::Hashing {
-                    384
+                    1024
                 } else {
                     1536
                 },

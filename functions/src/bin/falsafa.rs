@@ -102,6 +102,15 @@ enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Retrieval quality: hybrid vs vector-only vs BM25-only, top-5 hit rates.
+    Retrieval {
+        #[arg(long, default_value = "data/retrieval/questions.jsonl")]
+        questions: PathBuf,
+        #[arg(long, default_value = "data/books")]
+        books: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// One ingestion of a novel on the configured stores.
     Ingest {
         file: PathBuf,
@@ -197,6 +206,14 @@ async fn main() -> anyhow::Result<()> {
             config(data_dir)?;
             print(&bench::ingest(&file).await?, json)
         }
+        Cmd::Bench {
+            cmd:
+                BenchCmd::Retrieval {
+                    questions,
+                    books,
+                    json,
+                },
+        } => print(&bench::retrieval(&questions, &books).await?, json),
         Cmd::Migrate { database_url } => {
             use shared::adapters::postgres_records::{migrate, PostgresRecords};
             let pg = PostgresRecords::connect(&database_url, Default::default()).await?;

@@ -33,6 +33,17 @@ impl HashingEmbedder {
             let h = fnv1a(format!("{} {}", pair[0], pair[1]).as_bytes());
             *counts.entry(h).or_default() += 0.5;
         }
+        // Character 4-grams of each word (with boundary marks) let related forms share
+        // features: "painter" and "painted", "sailor" and "sail".
+        for t in &toks {
+            let padded: Vec<char> = format!("<{t}>").chars().collect();
+            for g in padded.windows(4) {
+                let gram: String = g.iter().collect();
+                *counts
+                    .entry(fnv1a(format!("#{gram}").as_bytes()))
+                    .or_default() += 0.25;
+            }
+        }
         for (h, tf) in counts {
             let slot = (h % self.dimension as u64) as usize;
             let sign = if (h >> 63) & 1 == 1 { -1.0 } else { 1.0 };
