@@ -393,3 +393,47 @@ async fn health_is_plain_ok_without_cache_headers() {
     let text = resp.text().await.unwrap();
     assert!(text.contains("processing_active_workers"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_turns_fold_into_a_rolling_summary() {
+    let t = TestServer::start(&[("CHAT_HISTORY_WINDOW", "2")]).await;
+    let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
+    let user = Uuid::new_v4();
+    let book = t.add_book(user).await;
+    t.ingest(book, user, &format!("{base}/dorian.txt")).await;
+    let top = t.app.records.list_characters(book).await.unwrap().remove(0);
+    let session = t.add_session(user, book, top.id).await;
+    for msg in [
+        "My name is Ada and I paint roses.",
+        "Do you remember Basil?",
+    ] {
+        let body = TestServer::chat_body(user, top.id, book, session, msg);
+        let ChatOutcome::Streamed(ev) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(ev.last().unwrap()["done"], json!(true));
+    }
+    let cached = t
+        .app
+        .cache
+        .get_many(&[format!("chat:sess:{session}")])
+        .await
+        .unwrap()
+        .remove(0)
+        .expect("session cache");
+    let ctx: Value = serde_json::from_str(&cached).unwrap();
+    assert_eq!(
+        ctx["recent"].as_array().unwrap().len(),
+        2,
+        "only the window is kept verbatim"
+    );
+    assert_eq!(ctx["recent"][0]["content"], "Do you remember Basil?");
+    let summary = ctx["summary"]
+        .as_str()
+        .expect("a summary of the turns that left the window");
+    assert!(summary.contains("Ada"), "{summary}");
+    assert_eq!(ctx["session"]["message_count"], 4);
+}

@@ -389,3 +389,66 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
         }
     }
 }
+
+/// A bare title used as a name: "the Captain", "the Doctor" (resolved later to the one
+/// character holding that title, if exactly one does).
+#[derive(Debug, Clone)]
+pub struct TitleRef {
+    pub tok: usize,
+    /// The title, lower case ("captain").
+    pub title: String,
+}
+
+/// Titles that stand alone as references.
+const BARE_TITLES: &[&str] = &[
+    "captain",
+    "colonel",
+    "major",
+    "general",
+    "admiral",
+    "doctor",
+    "judge",
+    "professor",
+    "squire",
+    "parson",
+    "vicar",
+    "rector",
+    "sergeant",
+    "lieutenant",
+    "duke",
+    "duchess",
+    "count",
+    "countess",
+    "baron",
+    "baroness",
+    "marquis",
+    "prince",
+    "princess",
+    "king",
+    "queen",
+    "governor",
+    "inspector",
+];
+
+/// Finds "the Captain"-style references: a capitalised bare title after "the", not followed
+/// by a name.
+pub fn find_title_refs(tokens: &[Token]) -> Vec<TitleRef> {
+    let mut out = Vec::new();
+    for i in 1..tokens.len() {
+        let t = &tokens[i];
+        if t.kind != Kind::Word || !is_capitalised(t.text) || t.heading {
+            continue;
+        }
+        let l = lower(t.text);
+        if !BARE_TITLES.contains(&l.as_str()) || !tokens[i - 1].text.eq_ignore_ascii_case("the") {
+            continue;
+        }
+        let next_is_name = tokens
+            .get(i + 1)
+            .is_some_and(|n| n.kind == Kind::Word && is_capitalised(n.text));
+        if !next_is_name {
+            out.push(TitleRef { tok: i, title: l });
+        }
+    }
+    out
+}

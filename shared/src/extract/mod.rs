@@ -181,7 +181,15 @@ pub fn analyse(text: &str) -> Analysis {
     );
     collect_evidence(text, &toks, &ments, &mention_entity, &is_person, &mut es);
 
-    let profiles = build_profiles(&clusters, &is_person, &gender, es);
+    let (title_counts, title_alias) = resolve_title_refs(&toks, &clusters, &is_person);
+    let profiles = build_profiles(
+        &clusters,
+        &is_person,
+        &gender,
+        es,
+        &title_counts,
+        &title_alias,
+    );
     Analysis { profiles }
 }
 
@@ -453,6 +461,45 @@ fn collect_evidence(
     flush(&mut para_people, es);
 }
 
+/// "the Captain" counts for the one person whose names carry that title; when two or more do,
+/// it is ambiguous and counts for nobody.
+fn resolve_title_refs(
+    toks: &[Token],
+    clusters: &Clusters,
+    is_person: &[bool],
+) -> (Vec<usize>, Vec<Option<String>>) {
+    let n = clusters.entities.len();
+    let mut counts = vec![0usize; n];
+    let mut alias = vec![None; n];
+    let refs = mentions::find_title_refs(toks);
+    let mut holders: HashMap<String, Vec<usize>> = HashMap::new();
+    for (e, ent) in clusters.entities.iter().enumerate() {
+        if !is_person[e] {
+            continue;
+        }
+        for form in ent.forms.keys() {
+            if let Some(first) = form.split_whitespace().next() {
+                if form.split_whitespace().count() >= 2 {
+                    let t = first.trim_end_matches('.').to_lowercase();
+                    let list = holders.entry(t).or_default();
+                    if !list.contains(&e) {
+                        list.push(e);
+                    }
+                }
+            }
+        }
+    }
+    for r in refs {
+        if let Some([e]) = holders.get(&r.title).map(Vec::as_slice) {
+            counts[*e] += 1;
+            let mut word = toks[r.tok].text.to_string();
+            word.insert_str(0, "the ");
+            alias[*e].get_or_insert(word);
+        }
+    }
+    (counts, alias)
+}
+
 fn display_name(ent: &cluster::Entity) -> String {
     let mut forms: Vec<(&String, &usize)> = ent.forms.iter().collect();
     forms.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -479,6 +526,8 @@ fn build_profiles(
     is_person: &[bool],
     gender: &[Option<Gender>],
     es: Vec<EntityStats>,
+    title_counts: &[usize],
+    title_alias: &[Option<String>],
 ) -> Vec<CharacterProfile> {
     let names: Vec<String> = clusters.entities.iter().map(display_name).collect();
     let mut out: Vec<CharacterProfile> = Vec::new();
@@ -518,12 +567,16 @@ fn build_profiles(
         // Most characteristic first: mid-length quotations.
         quotes.sort_by_key(|q| (q.split_whitespace().count() as i64 - 20).abs());
         quotes.truncate(12);
-        let importance = ent.count as f32 + 0.3 * s.pronouns as f32 + 1.5 * s.quote_count as f32;
+        if let Some(a) = &title_alias[e] {
+            aliases.push(a.clone());
+        }
+        let named = ent.count + title_counts[e];
+        let importance = named as f32 + 0.3 * s.pronouns as f32 + 1.5 * s.quote_count as f32;
         out.push(CharacterProfile {
             name,
             aliases,
-            mentions: ent.count + s.pronouns,
-            name_mentions: ent.count,
+            mentions: named + s.pronouns,
+            name_mentions: named,
             gender: gender[e],
             quote_count: s.quote_count,
             quotes,

@@ -222,3 +222,22 @@ fn saint_as_a_given_name_and_brothers_stay_apart() {
     let r = find(&ps, "Mr. Rochester").expect("Rochester");
     assert!(!r.aliases.iter().any(|a| a.contains("Rowland")), "{r:?}");
 }
+
+#[test]
+fn the_captain_is_the_one_captain() {
+    let t = "Captain Ashburnham came in. The Captain smiled at Leonora. Leonora laughed. \
+             Later the Captain rode out.";
+    let ps = names(t);
+    let c = find(&ps, "Captain Ashburnham").expect("the Captain");
+    assert!(c.aliases.contains(&"the Captain".to_string()), "{ps:#?}");
+    assert_eq!(c.name_mentions, 3, "{c:?}");
+    // Two captains: "the Captain" is nobody's.
+    let t =
+        "Captain Brown came. Captain Smith came. The Captain smiled. Brown laughed. Smith laughed.";
+    let ps = names(t);
+    assert!(
+        ps.iter()
+            .all(|p| !p.aliases.contains(&"the Captain".to_string())),
+        "{ps:#?}"
+    );
+}
