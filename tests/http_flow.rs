@@ -289,13 +289,13 @@ async fn chat_answers_404_before_the_stream_and_400_for_bad_bodies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_simultaneous_chats_give_one_stream_and_one_429() {
-    let t = TestServer::start(&[("LLM_TOKEN_DELAY_MS", "10")]).await;
-    let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
-    let user = Uuid::new_v4();
-    let book = t.add_book(user).await;
-    t.ingest(book, user, &format!("{base}/dorian.txt")).await;
-    let top = t.app.records.list_characters(book).await.unwrap().remove(0);
-    let session = t.add_session(user, book, top.id).await;
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::start(&[("LLM_TOKEN_DELAY_MS", "10")]).await;
     let body = TestServer::chat_body(user, top.id, book, session, "Tell me about the portrait.");
 
     let url = t.url("/character/chat");
@@ -345,13 +345,13 @@ async fn two_simultaneous_chats_give_one_stream_and_one_429() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_leaves_mid_stream_still_gets_its_turn_saved() {
-    let t = TestServer::start(&[("LLM_TOKEN_DELAY_MS", "5")]).await;
-    let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
-    let user = Uuid::new_v4();
-    let book = t.add_book(user).await;
-    t.ingest(book, user, &format!("{base}/dorian.txt")).await;
-    let top = t.app.records.list_characters(book).await.unwrap().remove(0);
-    let session = t.add_session(user, book, top.id).await;
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::start(&[("LLM_TOKEN_DELAY_MS", "5")]).await;
     let body = TestServer::chat_body(user, top.id, book, session, "Tell me about the portrait.");
     let resp = t
         .client
@@ -396,13 +396,13 @@ async fn health_is_plain_ok_without_cache_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn older_turns_fold_into_a_rolling_summary() {
-    let t = TestServer::start(&[("CHAT_HISTORY_WINDOW", "2")]).await;
-    let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
-    let user = Uuid::new_v4();
-    let book = t.add_book(user).await;
-    t.ingest(book, user, &format!("{base}/dorian.txt")).await;
-    let top = t.app.records.list_characters(book).await.unwrap().remove(0);
-    let session = t.add_session(user, book, top.id).await;
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::start(&[("CHAT_HISTORY_WINDOW", "2")]).await;
     for msg in [
         "My name is Ada and I paint roses.",
         "Do you remember Basil?",

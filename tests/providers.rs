@@ -349,13 +349,13 @@ async fn the_product_on_real_providers_persona_passes_rewrite_and_streamed_reply
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_model_failing_mid_stream_gives_502_keeps_the_question_and_marks_the_partial_answer() {
     let m = ModelServer::start().await;
-    let t = start_on(&m).await;
-    let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
-    let user = Uuid::new_v4();
-    let book = t.add_book(user).await;
-    t.ingest(book, user, &format!("{base}/dorian.txt")).await;
-    let top = t.app.records.list_characters(book).await.unwrap().remove(0);
-    let session = t.add_session(user, book, top.id).await;
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::on(start_on(&m).await).await;
     m.script.lock().unwrap().break_reply_after = Some(5);
 
     let body = TestServer::chat_body(user, top.id, book, session, "Tell me everything.");

@@ -144,3 +144,35 @@ pub async fn file_server(files: Vec<(&'static str, String)>) -> String {
     });
     format!("http://{addr}")
 }
+
+/// A server with the bundled novel ingested and a session opened with its top character.
+pub struct Ingested {
+    pub t: TestServer,
+    pub user: Uuid,
+    pub book: Uuid,
+    pub top: shared::domain::Character,
+    pub session: Uuid,
+}
+
+impl Ingested {
+    pub async fn start(extra: &[(&str, &str)]) -> Ingested {
+        let t = TestServer::start(extra).await;
+        Self::on(t).await
+    }
+
+    pub async fn on(t: TestServer) -> Ingested {
+        let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
+        let user = Uuid::new_v4();
+        let book = t.add_book(user).await;
+        t.ingest(book, user, &format!("{base}/dorian.txt")).await;
+        let top = t.app.records.list_characters(book).await.unwrap().remove(0);
+        let session = t.add_session(user, book, top.id).await;
+        Ingested {
+            t,
+            user,
+            book,
+            top,
+            session,
+        }
+    }
+}

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::adapters::http_model::{client, send_with_retry};
+use crate::adapters::http_model::{client, send_with_retry, with_bearer};
 use crate::error::ModelError;
 use crate::ports::Embedder;
 
@@ -96,14 +96,9 @@ impl Embedder for HttpEmbedder {
                 json!({"model": self.model, "texts": texts, "input_type": "search_document", "embedding_types": ["float"]})
             }
         };
-        let resp = send_with_retry(|| {
-            let rb = self.http.post(&self.url).json(&body);
-            match &self.key {
-                Some(k) => rb.bearer_auth(k),
-                None => rb,
-            }
-        })
-        .await?;
+        let resp =
+            send_with_retry(|| with_bearer(self.http.post(&self.url).json(&body), &self.key))
+                .await?;
         let vectors = match self.api {
             EmbeddingApi::OpenAi => {
                 let mut a: OpenAiAnswer = resp

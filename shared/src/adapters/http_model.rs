@@ -61,3 +61,11 @@ pub async fn send_with_retry(
 pub fn wire_temperature(t: f32) -> f64 {
     (t as f64 * 1000.0).round() / 1000.0
 }
+
+/// Adds `Authorization: Bearer` when a key is configured (local servers often need none).
+pub fn with_bearer(rb: RequestBuilder, key: &Option<String>) -> RequestBuilder {
+    match key {
+        Some(k) => rb.bearer_auth(k),
+        None => rb,
+    }
+}

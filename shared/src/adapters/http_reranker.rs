@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::adapters::http_model::{client, send_with_retry};
+use crate::adapters::http_model::{client, send_with_retry, with_bearer};
 use crate::domain::Passage;
 use crate::error::ModelError;
 use crate::ports::Reranker;
@@ -56,14 +56,9 @@ impl Reranker for HttpReranker {
         }
         let docs: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
         let body = json!({"model": self.model, "query": query, "documents": docs, "top_n": top_n.min(passages.len())});
-        let resp = send_with_retry(|| {
-            let rb = self.http.post(&self.url).json(&body);
-            match &self.key {
-                Some(k) => rb.bearer_auth(k),
-                None => rb,
-            }
-        })
-        .await?;
+        let resp =
+            send_with_retry(|| with_bearer(self.http.post(&self.url).json(&body), &self.key))
+                .await?;
         let a: Answer = resp
             .json()
             .await

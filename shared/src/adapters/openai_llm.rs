@@ -11,7 +11,7 @@ use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::adapters::http_model::{client, send_with_retry};
+use crate::adapters::http_model::{client, send_with_retry, with_bearer};
 use crate::error::ModelError;
 use crate::ports::llm::{LlmEvent, LlmStream, Usage};
 use crate::ports::{Llm, LlmRequest};
@@ -83,14 +83,9 @@ impl Llm for OpenAiLlm {
             "stream_options": {"include_usage": true},
         });
         tracing::debug!(task = ?req.task, model = %self.model, "openai-compatible request");
-        let resp = send_with_retry(|| {
-            let rb = self.http.post(&self.url).json(&body);
-            match &self.key {
-                Some(k) => rb.bearer_auth(k),
-                None => rb,
-            }
-        })
-        .await?;
+        let resp =
+            send_with_retry(|| with_bearer(self.http.post(&self.url).json(&body), &self.key))
+                .await?;
         let events = resp.bytes_stream().eventsource();
         let out = chunk_events(events);
         Ok(Box::pin(out))
