@@ -437,3 +437,45 @@ async fn older_turns_fold_into_a_rolling_summary() {
     assert!(summary.contains("Ada"), "{summary}");
     assert_eq!(ctx["session"]["message_count"], 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn business_endpoints_require_the_backend_key() {
+    let t = TestServer::start(&[("BACKEND_API_KEY", "k3y-for-tests")]).await;
+    let user = Uuid::new_v4();
+    let book = t.add_book(user).await;
+    let base = file_server(vec![("/b.txt", "Jo laughed. Jo ran.".into())]).await;
+    let body = json!({"book_id": book, "file_url": format!("{base}/b.txt"), "user_id": user});
+    let post = |key: Option<&'static str>, path: &'static str, body: Value| {
+        let rb = t.client.post(t.url(path)).json(&body);
+        let rb = match key {
+            Some(k) => rb.header("X-API-Key", k),
+            None => rb,
+        };
+        async move { rb.send().await.unwrap() }
+    };
+    for key in [None, Some("wrong"), Some("k3y-for-test"), Some("")] {
+        let r = post(key, "/character/processing", body.clone()).await;
+        assert_eq!(r.status(), 401, "{key:?}");
+        let v: Value = r.json().await.unwrap();
+        assert!(v["error"].as_str().unwrap().contains("X-API-Key"));
+        let chat = TestServer::chat_body(user, Uuid::new_v4(), book, Uuid::new_v4(), "hi");
+        assert_eq!(
+            post(key, "/character/chat", chat).await.status(),
+            401,
+            "401 before the 404 lookup"
+        );
+    }
+    assert_eq!(
+        t.app.queue.len(PROCESSING_QUEUE).await.unwrap(),
+        0,
+        "nothing queued without the key"
+    );
+    assert_eq!(
+        post(Some("k3y-for-tests"), "/character/processing", body)
+            .await
+            .status(),
+        202
+    );
+    let health = t.client.get(t.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "/health stays open");
+}

@@ -59,10 +59,21 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
         None => {}
     }
     config.allow_loopback_urls = true; // the demo's own file server is on loopback
+                                       // The demo authenticates like the frontend does: with the backend key in X-API-Key.
+    let api_key = config
+        .backend_api_key
+        .get_or_insert_with(shared::adapters::memory_kv::random_token)
+        .clone();
     let app = App::build(config).await?;
     let server = LocalServer::start(app.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-api-key",
+        reqwest::header::HeaderValue::from_str(&api_key)?,
+    );
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(600))
+        .default_headers(headers)
         .build()?;
 
     let (name, text) = match &opts.book {

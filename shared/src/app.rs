@@ -116,6 +116,9 @@ fn build_embedder(config: &Config) -> Result<Arc<dyn Embedder>, ConfigError> {
 impl App {
     /// Binds every port as `config` says and opens the stores.
     pub async fn build(config: Config) -> Result<Arc<App>, StartError> {
+        if config.backend_api_key.is_none() {
+            tracing::warn!("BACKEND_API_KEY is not set: the business endpoints accept any caller (local development only)");
+        }
         let llm = build_llm(&config)?;
         let embedder = build_embedder(&config)?;
         let reranker: Arc<dyn Reranker> = match &config.reranker_url {

@@ -1,6 +1,7 @@
 //! The axum routers. One `Router` per function (processing, chat, ops) and `all` for the local
 //! server; the same handlers answer on Lambda (lambda_http), on a socket and in tests.
 
+pub mod auth;
 pub mod body;
 pub mod chat;
 pub mod error;
@@ -29,20 +30,24 @@ fn finish(router: Router<Arc<App>>, app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// The business routes, behind the caller check (`auth`).
+fn business(app: &Arc<App>, routes: Router<Arc<App>>) -> Router<Arc<App>> {
+    routes.layer(axum::middleware::from_fn_with_state(
+        app.clone(),
+        auth::require_api_key,
+    ))
+}
+
 /// `POST /character/processing`.
 pub fn processing_router(app: Arc<App>) -> Router {
-    finish(
-        Router::new().route("/character/processing", post(processing::submit)),
-        app,
-    )
+    let routes = Router::new().route("/character/processing", post(processing::submit));
+    finish(business(&app, routes), app)
 }
 
 /// `POST /character/chat` (SSE).
 pub fn chat_router(app: Arc<App>) -> Router {
-    finish(
-        Router::new().route("/character/chat", post(chat::chat)),
-        app,
-    )
+    let routes = Router::new().route("/character/chat", post(chat::chat));
+    finish(business(&app, routes), app)
 }
 
 /// `GET /health`, `GET /metrics`.
@@ -57,12 +62,13 @@ pub fn ops_router(app: Arc<App>) -> Router {
 
 /// Every route, for `falsafa serve` and the tests.
 pub fn router(app: Arc<App>) -> Router {
-    finish(
+    let routes = business(
+        &app,
         Router::new()
-            .route("/health", get(ops::health))
-            .route("/metrics", get(ops::metrics))
             .route("/character/processing", post(processing::submit))
             .route("/character/chat", post(chat::chat)),
-        app,
     )
+    .route("/health", get(ops::health))
+    .route("/metrics", get(ops::metrics));
+    finish(routes, app)
 }
