@@ -156,3 +156,121 @@ pub async fn retrieval(questions: &Path, books: &Path) -> anyhow::Result<Value> 
         "books": indexed.len(),
     }))
 }
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    (sorted[i] * 100.0).round() / 100.0
+}
+
+/// Peak resident set of this process (Linux `VmHWM`), in MB.
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// Chat load on the real HTTP route over loopback, on the configured stores and LLM (the
+/// offline responder emits its first token at once, so the overhead is the backend's own):
+/// `sessions` concurrent sessions each send `requests` messages one after another.
+/// overhead = request sent → first token event received; turn = request sent → stream closed.
+pub async fn chat(sessions: usize, requests: usize) -> anyhow::Result<Value> {
+    use crate::local::LocalServer;
+    use crate::sse_client;
+    let mut config = Config::from_env()?;
+    let key = config
+        .backend_api_key
+        .get_or_insert_with(shared::adapters::memory_kv::random_token)
+        .clone();
+    let app = App::build(config).await?;
+    let book = app
+        .records
+        .create_book(&NewBook {
+            title: "bench".into(),
+            is_public: true,
+            ..Default::default()
+        })
+        .await?;
+    let report =
+        shared::ingest::run_text(&app, book.id, crate::demo::BUNDLED_TEXT.to_string()).await;
+    anyhow::ensure!(
+        report.error.is_none(),
+        "ingestion failed: {:?}",
+        report.error
+    );
+    let top = app.records.list_characters(book.id).await?.remove(0);
+    let server =
+        LocalServer::start(app.clone(), std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-api-key", reqwest::header::HeaderValue::from_str(&key)?);
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .pool_max_idle_per_host(sessions)
+        .build()?;
+    let url = server.url("/character/chat");
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..sessions {
+        let user = uuid::Uuid::new_v4();
+        let s = app
+            .records
+            .create_session(&shared::domain::NewSession {
+                id: None,
+                user_id: user,
+                character_id: top.id,
+                book_id: book.id,
+            })
+            .await?;
+        let (client, url, top_id, book_id) = (client.clone(), url.clone(), top.id, book.id);
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            for i in 0..requests {
+                let body = json!({"user_id": user, "character_id": top_id, "book_id": book_id, "session_id": s.id,
+                    "user_message": format!("Question {i}: what do you remember of the portrait?")});
+                let t = Instant::now();
+                let mut first = None;
+                let out = sse_client::chat(&client, &url, &body, |ev| {
+                    if ev.get("token").is_some() {
+                        first.get_or_insert_with(|| t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                })
+                .await;
+                let turn = t.elapsed().as_secs_f64() * 1000.0;
+                if let (Ok(sse_client::ChatOutcome::Streamed(_)), Some(f)) = (out, first) {
+                    samples.push((f, turn));
+                }
+            }
+            samples
+        }));
+    }
+    let mut overhead = Vec::new();
+    let mut turn = Vec::new();
+    for t in tasks {
+        for (o, d) in t.await? {
+            overhead.push(o);
+            turn.push(d);
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    server.stop().await;
+    overhead.sort_by(f64::total_cmp);
+    turn.sort_by(f64::total_cmp);
+    let stat = |v: &[f64]| json!({"p50": percentile(v, 0.5), "p90": percentile(v, 0.9), "p99": percentile(v, 0.99)});
+    Ok(json!({
+        "sessions": sessions,
+        "requests": sessions * requests,
+        "completed": turn.len(),
+        "overhead_ms": stat(&overhead),
+        "turn_ms": stat(&turn),
+        "throughput_rps": ((turn.len() as f64 / wall) * 10.0).round() / 10.0,
+        "peak_rss_mb": peak_rss_mb(),
+        "llm": app.llm.model(),
+    }))
+}

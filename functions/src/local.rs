@@ -25,6 +25,13 @@ impl LocalServer {
             .await
             .with_context(|| format!("binding {addr}"))?;
         let addr = listener.local_addr()?;
+        // SSE writes are small: without TCP_NODELAY, Nagle's algorithm meets the client's
+        // delayed ACK and every stream starts ~40 ms late.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "TCP_NODELAY not set");
+            }
+        });
         let (tx, rx) = watch::channel(false);
         let background = worker::start_background(&app, rx.clone());
         let router = http::router(app.clone());

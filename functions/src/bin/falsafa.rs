@@ -102,6 +102,17 @@ enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Chat load on the real HTTP route: overhead to first token, turn time, throughput, RSS.
+    Chat {
+        #[arg(long, default_value_t = 10)]
+        sessions: usize,
+        #[arg(long, default_value_t = 10)]
+        requests: usize,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Retrieval quality: hybrid vs vector-only vs BM25-only, top-5 hit rates.
     Retrieval {
         #[arg(long, default_value = "data/retrieval/questions.jsonl")]
@@ -214,6 +225,18 @@ async fn main() -> anyhow::Result<()> {
                     json,
                 },
         } => print(&bench::retrieval(&questions, &books).await?, json),
+        Cmd::Bench {
+            cmd:
+                BenchCmd::Chat {
+                    sessions,
+                    requests,
+                    json,
+                    data_dir,
+                },
+        } => {
+            config(data_dir)?;
+            print(&bench::chat(sessions, requests).await?, json)
+        }
         Cmd::Migrate { database_url } => {
             use shared::adapters::postgres_records::{migrate, PostgresRecords};
             let pg = PostgresRecords::connect(&database_url, Default::default()).await?;
