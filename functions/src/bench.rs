@@ -208,12 +208,7 @@ pub async fn chat(sessions: usize, requests: usize) -> anyhow::Result<Value> {
     let top = app.records.list_characters(book.id).await?.remove(0);
     let server =
         LocalServer::start(app.clone(), std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("x-api-key", reqwest::header::HeaderValue::from_str(&key)?);
-    let client = reqwest::Client::builder()
-        .default_headers(headers)
-        .pool_max_idle_per_host(sessions)
-        .build()?;
+    let client = crate::local::keyed_client(&key, sessions)?;
     let url = server.url("/character/chat");
     let started = Instant::now();
     let mut tasks = Vec::new();

@@ -83,3 +83,17 @@ pub async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
+
+/// An HTTP client that authenticates like the frontend: `X-API-Key` on every request.
+pub fn keyed_client(api_key: &str, idle_per_host: usize) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-api-key",
+        reqwest::header::HeaderValue::from_str(api_key)?,
+    );
+    Ok(reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(600))
+        .pool_max_idle_per_host(idle_per_host)
+        .default_headers(headers)
+        .build()?)
+}
