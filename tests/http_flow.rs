@@ -104,12 +104,7 @@ async fn chat_streams_tokens_then_done_and_persists_the_turn() {
         session,
         "What did Basil paint, and why did it frighten you?",
     );
-    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
-        .await
-        .unwrap()
-    else {
-        panic!("rejected")
-    };
+    let events = t.stream(&body).await;
     let (done, tokens) = events.split_last().expect("events");
     assert!(tokens.len() > 5, "{events:?}");
     assert!(
@@ -144,23 +139,9 @@ async fn chat_streams_tokens_then_done_and_persists_the_turn() {
 
     // A second turn sees the first in its history and bumps the count again.
     let body = TestServer::chat_body(user, top.id, book, session, "And Lord Henry?");
-    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
-        .await
-        .unwrap()
-    else {
-        panic!("rejected")
-    };
+    let events = t.stream(&body).await;
     assert_eq!(events.last().unwrap()["done"], json!(true));
-    assert_eq!(
-        t.app
-            .records
-            .get_session(session)
-            .await
-            .unwrap()
-            .unwrap()
-            .message_count,
-        4
-    );
+    assert_eq!(t.message_count(session).await, 4);
     assert_eq!(
         t.app
             .records
@@ -275,16 +256,7 @@ async fn chat_answers_404_before_the_stream_and_400_for_bad_bodies() {
     assert_eq!(t.post("/character/chat", "not json").await.0, 400);
     let huge = format!("{{\"user_message\": \"{}\"}}", "y".repeat(200_000));
     assert_eq!(t.post("/character/chat", &huge).await.0, 413);
-    assert_eq!(
-        t.app
-            .records
-            .get_session(session)
-            .await
-            .unwrap()
-            .unwrap()
-            .message_count,
-        0
-    );
+    assert_eq!(t.message_count(session).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -331,16 +303,7 @@ async fn two_simultaneous_chats_give_one_stream_and_one_429() {
             .len(),
         2
     );
-    assert_eq!(
-        t.app
-            .records
-            .get_session(session)
-            .await
-            .unwrap()
-            .unwrap()
-            .message_count,
-        2
-    );
+    assert_eq!(t.message_count(session).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -408,12 +371,7 @@ async fn older_turns_fold_into_a_rolling_summary() {
         "Do you remember Basil?",
     ] {
         let body = TestServer::chat_body(user, top.id, book, session, msg);
-        let ChatOutcome::Streamed(ev) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
-            .await
-            .unwrap()
-        else {
-            panic!()
-        };
+        let ev = t.stream(&body).await;
         assert_eq!(ev.last().unwrap()["done"], json!(true));
     }
     let cached = t

@@ -307,12 +307,7 @@ async fn the_product_on_real_providers_persona_passes_rewrite_and_streamed_reply
 
     let session = t.add_session(user, book, top.id).await;
     let body = TestServer::chat_body(user, top.id, book, session, "What did Basil paint?");
-    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
+    let events = t.stream(&body).await;
     let done = events.last().unwrap();
     let reply = m.script.lock().unwrap().reply.clone();
     assert_eq!(done["full_response"], json!(reply), "{events:?}");
@@ -359,12 +354,7 @@ async fn a_model_failing_mid_stream_gives_502_keeps_the_question_and_marks_the_p
     m.script.lock().unwrap().break_reply_after = Some(5);
 
     let body = TestServer::chat_body(user, top.id, book, session, "Tell me everything.");
-    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
+    let events = t.stream(&body).await;
     assert_eq!(
         events.iter().filter(|e| e.get("token").is_some()).count(),
         5,

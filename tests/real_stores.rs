@@ -79,12 +79,7 @@ async fn serve_on_postgres_redis_and_typesense() {
     let top = t.app.records.list_characters(book).await.unwrap().remove(0);
     let session = t.add_session(user, book, top.id).await;
     let body = TestServer::chat_body(user, top.id, book, session, "What did Basil paint?");
-    let ChatOutcome::Streamed(events) = chat(&t.client, &t.url("/character/chat"), &body, |_| {})
-        .await
-        .unwrap()
-    else {
-        panic!()
-    };
+    let events = t.stream(&body).await;
     assert_eq!(events.last().unwrap()["done"], json!(true));
     let reply = events.last().unwrap()["full_response"]
         .as_str()

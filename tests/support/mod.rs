@@ -124,6 +124,28 @@ impl TestServer {
         body["job_id"].as_str().expect("job_id").to_string()
     }
 
+    /// Posts a chat message and returns its SSE events; a pre-stream rejection fails the test.
+    pub async fn stream(&self, body: &Value) -> Vec<Value> {
+        match chat(&self.client, &self.url("/character/chat"), body, |_| {})
+            .await
+            .expect("chat request")
+        {
+            ChatOutcome::Streamed(events) => events,
+            ChatOutcome::Rejected(code, body) => panic!("chat rejected with {code}: {body}"),
+        }
+    }
+
+    /// The session row's `message_count`.
+    pub async fn message_count(&self, session: Uuid) -> i64 {
+        self.app
+            .records
+            .get_session(session)
+            .await
+            .unwrap()
+            .expect("session")
+            .message_count
+    }
+
     pub fn chat_body(user: Uuid, character: Uuid, book: Uuid, session: Uuid, msg: &str) -> Value {
         json!({"user_id": user, "character_id": character, "book_id": book, "session_id": session, "user_message": msg})
     }
