@@ -4,5 +4,6 @@
 pub mod bench;
 pub mod demo;
 pub mod dev;
+pub mod lambda;
 pub mod local;
 pub mod sse_client;

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use shared::{http, worker, App};
+use shared::{http, jobs, App};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -33,7 +33,7 @@ impl LocalServer {
             }
         });
         let (tx, rx) = watch::channel(false);
-        let background = worker::start_background(&app, rx.clone());
+        let background = jobs::start_background(&app, rx.clone());
         let router = http::router(app.clone());
         let mut stop = rx;
         let server = tokio::spawn(async move {

@@ -53,6 +53,8 @@ pub struct App {
     pub llm: Arc<dyn Llm>,
     pub embedder: Arc<dyn Embedder>,
     pub reranker: Arc<dyn Reranker>,
+    /// Where every instance adds its metric deltas (`/metrics` reports the sums).
+    pub fleet: Arc<dyn FleetMetrics>,
     /// One pooled client for downloads (no per-request construction).
     pub http: reqwest::Client,
     pub metrics: Metrics,
@@ -153,17 +155,22 @@ impl App {
                 config.schema.clone(),
             )?),
         };
-        let (cache, lock, queue): (Arc<dyn Cache>, Arc<dyn SessionLock>, Arc<dyn JobQueue>) =
-            match &config.redis_url {
-                Some(url) => {
-                    let r = Arc::new(RedisKv::connect(url).await?);
-                    (r.clone(), r.clone(), r)
-                }
-                None => {
-                    let m = Arc::new(MemoryKv::new());
-                    (m.clone(), m.clone(), m)
-                }
-            };
+        type Kv = (
+            Arc<dyn Cache>,
+            Arc<dyn SessionLock>,
+            Arc<dyn JobQueue>,
+            Arc<dyn FleetMetrics>,
+        );
+        let (cache, lock, queue, fleet): Kv = match &config.redis_url {
+            Some(url) => {
+                let r = Arc::new(RedisKv::connect(url).await?);
+                (r.clone(), r.clone(), r.clone(), r)
+            }
+            None => {
+                let m = Arc::new(MemoryKv::new());
+                (m.clone(), m.clone(), m.clone(), m)
+            }
+        };
         let lexical: Arc<dyn LexicalIndex> = match &config.typesense_url {
             Some(url) => Arc::new(TypesenseLexicalIndex::new(
                 url,
@@ -210,14 +217,15 @@ impl App {
             reranker,
             records,
             http,
-            metrics: Metrics::new(),
+            metrics: Metrics::new().with_emf(config.metrics_emf),
+            fleet,
             poller_kick: Notify::new(),
             local_jobs: Mutex::new(Some(rx)),
             config,
         }))
     }
 
-    /// Takes the in-process job receiver (once) for `worker::spawn_local_workers`.
+    /// Takes the in-process job receiver (once) for `jobs::spawn_local_workers`.
     pub fn take_local_jobs(&self) -> Option<mpsc::UnboundedReceiver<SlottedJob>> {
         self.local_jobs.lock().ok().and_then(|mut g| g.take())
     }

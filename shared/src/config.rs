@@ -77,6 +77,22 @@ pub struct ChatSettings {
     pub max_message_chars: usize,
 }
 
+/// Tunables of the job pipeline (poller, SQS worker, dead letters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSettings {
+    /// How long one poller run may hold `processing:poller:lock` before another may take over.
+    pub poller_lock_ttl: Duration,
+    /// How long a worker holds `processing:run:{job_id}`; the worker function's timeout.
+    pub run_lock_ttl: Duration,
+    /// Deliveries before SQS moves a job to the dead-letter queue (the template's
+    /// `maxReceiveCount`); the last one marks the book `failed` on any error.
+    pub max_receive_count: u32,
+    /// ARN of the dead-letter queue: records from it mark their book `failed`.
+    pub dlq_arn: Option<String>,
+    /// Run the poller inline right after an enqueue (Lambda: no in-process poller to kick).
+    pub poll_after_enqueue: bool,
+}
+
 /// Everything the service needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -103,6 +119,13 @@ pub struct Config {
     pub backend_api_key: Option<String>,
     pub schema: SchemaNames,
     pub chat: ChatSettings,
+    pub jobs: JobSettings,
+    /// Also write metrics as CloudWatch EMF lines on stdout.
+    pub metrics_emf: bool,
+    /// `/metrics` asks for `X-API-Key` like the business endpoints.
+    pub metrics_require_key: bool,
+    /// How often request paths push their metric deltas to the fleet totals.
+    pub metrics_flush_interval: Duration,
 }
 
 impl Config {
@@ -262,6 +285,19 @@ impl Config {
             max_message_chars: env.parse("MAX_MESSAGE_CHARS", 4000)?,
         };
 
+        let jobs = JobSettings {
+            poller_lock_ttl: Duration::from_millis(env.parse("POLLER_LOCK_TTL_MS", 60_000)?),
+            run_lock_ttl: Duration::from_secs(env.parse("JOB_RUN_LOCK_TTL_SECS", 900)?),
+            max_receive_count: env.parse("MAX_RECEIVE_COUNT", 3)?,
+            dlq_arn: env.get("PROCESSING_DLQ_ARN").map(Into::into),
+            poll_after_enqueue: env.flag("POLL_AFTER_ENQUEUE")?,
+        };
+        if jobs.max_receive_count == 0 || jobs.poller_lock_ttl.is_zero() {
+            return Err(ConfigError(
+                "MAX_RECEIVE_COUNT and POLLER_LOCK_TTL_MS must be positive".into(),
+            ));
+        }
+
         let max_processing_workers: usize = env.parse("MAX_PROCESSING_WORKERS", 2)?;
         if max_processing_workers == 0 {
             return Err(ConfigError(
@@ -299,6 +335,10 @@ impl Config {
             backend_api_key: env.get("BACKEND_API_KEY").map(Into::into),
             schema,
             chat,
+            jobs,
+            metrics_emf: env.flag("METRICS_EMF")?,
+            metrics_require_key: env.flag("METRICS_REQUIRE_KEY")?,
+            metrics_flush_interval: Duration::from_millis(env.parse("METRICS_FLUSH_MS", 5_000)?),
         })
     }
 }

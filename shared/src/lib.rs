@@ -10,11 +10,11 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod ingest;
+pub mod jobs;
 pub mod ports;
 pub mod schema;
 pub mod telemetry;
 pub mod text;
-pub mod worker;
 
 pub use app::App;
 pub use config::Config;

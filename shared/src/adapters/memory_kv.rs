@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::error::StoreError;
-use crate::ports::{Cache, JobQueue, SessionLock};
+use crate::ports::{Cache, FleetMetrics, JobQueue, SessionLock};
 
 #[derive(Default)]
 pub struct MemoryKv {
     values: Mutex<HashMap<String, (String, Option<Instant>)>>,
     lists: Mutex<HashMap<String, VecDeque<String>>>,
+    fleet: Mutex<HashMap<String, f64>>,
 }
 
 impl MemoryKv {
@@ -33,6 +34,19 @@ impl MemoryKv {
         // Expire lazily, like Redis on access; the map stays small (sessions, characters, books).
         map.retain(|_, (_, exp)| exp.is_none_or(|e| e > now));
         Ok(f(&mut map))
+    }
+}
+
+impl MemoryKv {
+    fn with_lists<T>(
+        &self,
+        f: impl FnOnce(&mut HashMap<String, VecDeque<String>>) -> T,
+    ) -> Result<T, StoreError> {
+        let mut lists = self
+            .lists
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        Ok(f(&mut lists))
     }
 }
 
@@ -131,10 +145,60 @@ impl JobQueue for MemoryKv {
     }
 
     async fn len(&self, queue: &str) -> Result<usize, StoreError> {
-        let lists = self
-            .lists
+        self.with_lists(|lists| lists.get(queue).map_or(0, |l| l.len()))
+    }
+
+    async fn claim(&self, queue: &str, in_flight: &str) -> Result<Option<String>, StoreError> {
+        self.with_lists(|lists| {
+            let item = lists.get_mut(queue).and_then(|l| l.pop_front())?;
+            lists
+                .entry(in_flight.to_string())
+                .or_default()
+                .push_back(item.clone());
+            Some(item)
+        })
+    }
+
+    async fn ack(&self, in_flight: &str, item: &str) -> Result<bool, StoreError> {
+        self.with_lists(|lists| {
+            let Some(list) = lists.get_mut(in_flight) else {
+                return false;
+            };
+            match list.iter().position(|i| i == item) {
+                Some(at) => list.remove(at).is_some(),
+                None => false,
+            }
+        })
+    }
+
+    async fn in_flight(&self, in_flight: &str) -> Result<Vec<String>, StoreError> {
+        self.with_lists(|lists| {
+            lists
+                .get(in_flight)
+                .map(|l| l.iter().cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+}
+
+#[async_trait]
+impl FleetMetrics for MemoryKv {
+    async fn add(&self, deltas: &[(String, f64)]) -> Result<(), StoreError> {
+        let mut fleet = self
+            .fleet
             .lock()
             .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
-        Ok(lists.get(queue).map_or(0, |l| l.len()))
+        for (series, delta) in deltas {
+            *fleet.entry(series.clone()).or_default() += delta;
+        }
+        Ok(())
+    }
+
+    async fn totals(&self) -> Result<Vec<(String, f64)>, StoreError> {
+        let fleet = self
+            .fleet
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        Ok(fleet.iter().map(|(k, v)| (k.clone(), *v)).collect())
     }
 }

@@ -11,7 +11,10 @@ use redis::{AsyncCommands, Script};
 
 use crate::adapters::memory_kv::random_token;
 use crate::error::StoreError;
-use crate::ports::{Cache, JobQueue, SessionLock};
+use crate::ports::{Cache, FleetMetrics, JobQueue, SessionLock};
+
+/// The hash holding the fleet's metric totals.
+pub const FLEET_METRICS_KEY: &str = "metrics:fleet";
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -151,5 +154,52 @@ impl JobQueue for RedisKv {
 
     async fn len(&self, queue: &str) -> Result<usize, StoreError> {
         self.call(|mut c| async move { c.llen(queue).await }).await
+    }
+
+    async fn claim(&self, queue: &str, in_flight: &str) -> Result<Option<String>, StoreError> {
+        self.call(|mut c| async move {
+            c.lmove(
+                queue,
+                in_flight,
+                redis::Direction::Left,
+                redis::Direction::Right,
+            )
+            .await
+        })
+        .await
+    }
+
+    async fn ack(&self, in_flight: &str, item: &str) -> Result<bool, StoreError> {
+        let removed: usize = self
+            .call(|mut c| async move { c.lrem(in_flight, 1, item).await })
+            .await?;
+        Ok(removed > 0)
+    }
+
+    async fn in_flight(&self, in_flight: &str) -> Result<Vec<String>, StoreError> {
+        self.call(|mut c| async move { c.lrange(in_flight, 0, -1).await })
+            .await
+    }
+}
+
+#[async_trait]
+impl FleetMetrics for RedisKv {
+    async fn add(&self, deltas: &[(String, f64)]) -> Result<(), StoreError> {
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for (series, delta) in deltas {
+            pipe.hincr(FLEET_METRICS_KEY, series, *delta).ignore();
+        }
+        self.call(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+            .await
+    }
+
+    async fn totals(&self) -> Result<Vec<(String, f64)>, StoreError> {
+        let all: std::collections::HashMap<String, f64> = self
+            .call(|mut c| async move { c.hgetall(FLEET_METRICS_KEY).await })
+            .await?;
+        Ok(all.into_iter().collect())
     }
 }

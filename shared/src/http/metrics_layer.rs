@@ -1,5 +1,6 @@
 //! Request metrics: `http_requests_total`, `http_request_duration_seconds`,
-//! `http_requests_in_progress`, labelled by the matched route (never the raw path).
+//! `http_requests_in_progress`, labelled by the matched route (never the raw path). Every
+//! `METRICS_FLUSH_MS` a request also pushes the deltas to the fleet totals, off the request path.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -31,5 +32,13 @@ pub async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
     m.http_requests_total
         .with_label_values(&[&method, &endpoint, resp.status().as_str()])
         .inc();
+    if m.flush_due(app.config.metrics_flush_interval) {
+        let app = app.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app.metrics.flush(app.fleet.as_ref()).await {
+                tracing::warn!(error = %e, "metrics flush failed; retried on the next one");
+            }
+        });
+    }
     resp
 }

@@ -50,14 +50,22 @@ pub fn chat_router(app: Arc<App>) -> Router {
     finish(business(&app, routes), app)
 }
 
-/// `GET /health`, `GET /metrics`.
+/// `GET /metrics`, behind the caller check when `METRICS_REQUIRE_KEY=1`.
+fn metrics_route(app: &Arc<App>) -> Router<Arc<App>> {
+    let route = Router::new().route("/metrics", get(ops::metrics));
+    if app.config.metrics_require_key {
+        business(app, route)
+    } else {
+        route
+    }
+}
+
+/// `GET /health` (always open), `GET /metrics`.
 pub fn ops_router(app: Arc<App>) -> Router {
-    finish(
-        Router::new()
-            .route("/health", get(ops::health))
-            .route("/metrics", get(ops::metrics)),
-        app,
-    )
+    let routes = Router::new()
+        .route("/health", get(ops::health))
+        .merge(metrics_route(&app));
+    finish(routes, app)
 }
 
 /// Every route, for `falsafa serve` and the tests.
@@ -69,6 +77,6 @@ pub fn router(app: Arc<App>) -> Router {
             .route("/character/chat", post(chat::chat)),
     )
     .route("/health", get(ops::health))
-    .route("/metrics", get(ops::metrics));
+    .merge(metrics_route(&app));
     finish(routes, app)
 }

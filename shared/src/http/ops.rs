@@ -1,4 +1,4 @@
-//! `GET /health` (checks nothing) and `GET /metrics` (Prometheus text), no cache headers.
+//! `GET /health` (checks nothing) and `GET /metrics` (Prometheus text of the fleet totals).
 
 use std::sync::Arc;
 
@@ -12,9 +12,22 @@ pub async fn health() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain")], "ok")
 }
 
+/// The fleet's totals (this instance's deltas flushed first). If the fleet store is down the
+/// answer is this instance's own figures, marked as such, rather than an error.
 pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(),
-    )
+    let fleet = async {
+        app.metrics.flush(app.fleet.as_ref()).await?;
+        app.fleet.totals().await
+    };
+    let body = match fleet.await {
+        Ok(totals) => app.metrics.render_fleet(&totals),
+        Err(e) => {
+            tracing::warn!(error = %e, "fleet metrics unavailable; serving this instance's");
+            format!(
+                "# fleet totals unavailable ({e}); this instance only\n{}",
+                app.metrics.render()
+            )
+        }
+    };
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

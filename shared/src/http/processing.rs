@@ -17,6 +17,9 @@ use crate::domain::Job;
 use crate::ingest::fetch;
 use crate::ports::queue::PROCESSING_QUEUE;
 
+/// How long a request may spend handing its job to SQS before answering anyway.
+const POLL_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+
 use super::body::JsonBody;
 use super::error::ApiError;
 
@@ -67,7 +70,19 @@ pub async fn submit(
         .await
         .map_err(ApiError::internal)?;
     app.metrics.processing_jobs_queued_total.inc();
-    app.poller_kick.notify_one();
+    if app.config.jobs.poll_after_enqueue {
+        // On Lambda nothing runs after the response: hand the job to SQS now (bounded). A miss
+        // is not an error: the job is safely queued and the scheduled poller moves it.
+        match tokio::time::timeout(POLL_BUDGET, crate::jobs::poll_once(&app)).await {
+            Ok(Ok(r)) => tracing::debug!(?r, "polled after enqueue"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "poll after enqueue failed; the schedule retries")
+            }
+            Err(_) => tracing::warn!("poll after enqueue timed out; the schedule retries"),
+        }
+    } else {
+        app.poller_kick.notify_one();
+    }
     tracing::info!(job_id = %job.job_id, "job queued");
     Ok((
         StatusCode::ACCEPTED,

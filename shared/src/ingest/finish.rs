@@ -1,23 +1,35 @@
-//! Stage `finish`: sets `processing_status` and counts the job.
+//! Stage `finish`: sets `processing_status` and counts the job. A retryable failure on an
+//! attempt that is not the last leaves the book `processing` for the next delivery.
 
 use uuid::Uuid;
 
 use crate::app::App;
 use crate::schema::ProcessingStatus;
 
-use super::IngestReport;
+use super::{IngestReport, StageFailure};
 
 pub async fn finish(
     app: &App,
     book_id: Uuid,
     report: &mut IngestReport,
-    outcome: Result<(), String>,
+    outcome: Result<(), StageFailure>,
+    final_attempt: bool,
 ) -> ProcessingStatus {
     let status = match &outcome {
         Ok(()) => ProcessingStatus::Completed,
+        Err(e) if e.retryable && !final_attempt => {
+            tracing::warn!(error = %e.message, "ingestion attempt failed; the job will be retried");
+            report.error = Some(e.message.clone());
+            report.retry = true;
+            app.metrics
+                .processing_jobs_processed_total
+                .with_label_values(&["retry"])
+                .inc();
+            return ProcessingStatus::Processing;
+        }
         Err(e) => {
-            tracing::error!(error = %e, "ingestion failed");
-            report.error = Some(e.clone());
+            tracing::error!(error = %e.message, "ingestion failed");
+            report.error = Some(e.message.clone());
             ProcessingStatus::Failed
         }
     };

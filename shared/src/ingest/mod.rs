@@ -33,6 +33,40 @@ pub struct IngestReport {
     pub chunks_failed: usize,
     pub stages_ms: BTreeMap<String, f64>,
     pub error: Option<String>,
+    /// The attempt failed in a way another delivery may fix; the book stays `processing`.
+    pub retry: bool,
+}
+
+/// Why a run stopped, and whether running it again could help (a flaky store or model can
+/// recover; a missing book or a file that is not text cannot).
+#[derive(Debug, Clone)]
+pub struct StageFailure {
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl StageFailure {
+    pub fn permanent(message: impl Into<String>) -> Self {
+        StageFailure {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+impl From<String> for StageFailure {
+    fn from(message: String) -> Self {
+        StageFailure {
+            message,
+            retryable: true,
+        }
+    }
+}
+
+impl From<&str> for StageFailure {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
 }
 
 fn ms(since: Instant) -> f64 {
@@ -41,13 +75,19 @@ fn ms(since: Instant) -> f64 {
 
 /// Runs one job to its end; the book ends `completed` or `failed`, never stuck in `processing`.
 pub async fn run_job(app: &App, job: &Job) -> IngestReport {
+    run_attempt(app, job, true).await
+}
+
+/// Runs one delivery of a job. When `final_attempt` is false a retryable failure leaves the book
+/// `processing` and sets `report.retry`, so the queue can deliver it again.
+pub async fn run_attempt(app: &App, job: &Job, final_attempt: bool) -> IngestReport {
     let span = tracing::info_span!("ingest", job_id = %job.job_id, book_id = %job.book_id);
     async move {
         app.metrics.processing_active_workers.inc();
         let started = Instant::now();
         let mut report = IngestReport { book_id: job.book_id.to_string(), ..Default::default() };
         let outcome = run_stages(app, job, &mut report).await;
-        let status = finish::finish(app, job.book_id, &mut report, outcome).await;
+        let status = finish::finish(app, job.book_id, &mut report, outcome, final_attempt).await;
         report.status = app.config.schema.status_word(status).to_string();
         report.stages_ms.insert("total".into(), ms(started));
         app.metrics.processing_active_workers.dec();
@@ -68,19 +108,19 @@ pub async fn run_text(app: &App, book_id: uuid::Uuid, text: String) -> IngestRep
     };
     let started = Instant::now();
     let outcome = run_after_fetch(app, book_id, text, &mut report).await;
-    let status = finish::finish(app, book_id, &mut report, outcome).await;
+    let status = finish::finish(app, book_id, &mut report, outcome, true).await;
     report.status = app.config.schema.status_word(status).to_string();
     report.stages_ms.insert("total".into(), ms(started));
     report
 }
 
-async fn run_stages(app: &App, job: &Job, report: &mut IngestReport) -> Result<(), String> {
+async fn run_stages(app: &App, job: &Job, report: &mut IngestReport) -> Result<(), StageFailure> {
     let book = app
         .records
         .get_book(job.book_id)
         .await
         .map_err(|e| format!("reading the book: {e}"))?
-        .ok_or_else(|| format!("book {} does not exist", job.book_id))?;
+        .ok_or_else(|| StageFailure::permanent(format!("book {} does not exist", job.book_id)))?;
     app.records
         .set_book_status(book.id, ProcessingStatus::Processing)
         .await
@@ -88,7 +128,10 @@ async fn run_stages(app: &App, job: &Job, report: &mut IngestReport) -> Result<(
     let t = Instant::now();
     let text = fetch::fetch_book(app, &job.file_url)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| StageFailure {
+            retryable: matches!(e, crate::error::FetchError::Download(_)),
+            message: e.to_string(),
+        })?;
     report.stages_ms.insert("fetch".into(), ms(t));
     run_after_fetch(app, book.id, text, report).await
 }
@@ -98,13 +141,13 @@ async fn run_after_fetch(
     book_id: uuid::Uuid,
     text: String,
     report: &mut IngestReport,
-) -> Result<(), String> {
+) -> Result<(), StageFailure> {
     let book = app
         .records
         .get_book(book_id)
         .await
         .map_err(|e| format!("reading the book: {e}"))?
-        .ok_or_else(|| format!("book {book_id} does not exist"))?;
+        .ok_or_else(|| StageFailure::permanent(format!("book {book_id} does not exist")))?;
     let text = std::sync::Arc::new(fetch::strip_front_matter(&text).to_string());
     report.words = text.split_whitespace().count();
 
@@ -151,7 +194,8 @@ async fn run_after_fetch(
         return Err(format!(
             "{} of {n_chunks} chunks failed to embed or index",
             indexed.failed_chunks
-        ));
+        )
+        .into());
     }
     Ok(())
 }

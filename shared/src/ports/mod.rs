@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod dispatch;
 pub mod embedder;
+pub mod fleet_metrics;
 pub mod lexical_index;
 pub mod llm;
 pub mod lock;
@@ -15,6 +16,7 @@ pub mod vector_index;
 pub use cache::Cache;
 pub use dispatch::JobDispatch;
 pub use embedder::Embedder;
+pub use fleet_metrics::FleetMetrics;
 pub use lexical_index::LexicalIndex;
 pub use llm::{Llm, LlmEvent, LlmRequest, LlmTask};
 pub use lock::SessionLock;

@@ -7,12 +7,23 @@ use prometheus::{
 };
 use tracing_subscriber::EnvFilter;
 
+pub mod emf;
+pub mod fleet;
+
 /// Installs the global subscriber once. `RUST_LOG` overrides `default_filter`;
 /// `LOG_FORMAT=json` gives one JSON object a line.
 pub fn init_tracing(default_filter: &str) {
+    init_tracing_as(default_filter, false)
+}
+
+/// As `init_tracing`, with JSON logs unless `LOG_FORMAT=text` when `json_by_default` (Lambda).
+pub fn init_tracing_as(default_filter: &str, json_by_default: bool) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v == "json");
+    let json = match std::env::var("LOG_FORMAT") {
+        Ok(v) => v == "json",
+        Err(_) => json_by_default,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -35,6 +46,9 @@ pub struct Metrics {
     pub processing_characters_processed_total: CounterVec,
     pub processing_pipeline_duration_seconds: HistogramVec,
     pub processing_active_workers: Gauge,
+    /// Write each flush as CloudWatch EMF on stdout (`METRICS_EMF=1`, set on Lambda).
+    pub emf: bool,
+    fleet: fleet::FlushState,
 }
 
 impl Metrics {
@@ -128,7 +142,15 @@ impl Metrics {
             processing_characters_processed_total,
             processing_pipeline_duration_seconds,
             processing_active_workers,
+            emf: false,
+            fleet: fleet::FlushState::default(),
         }
+    }
+
+    /// Also writes every flush as CloudWatch EMF.
+    pub fn with_emf(mut self, on: bool) -> Self {
+        self.emf = on;
+        self
     }
 
     /// The Prometheus text exposition of every family.

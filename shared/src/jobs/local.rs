@@ -1,5 +1,6 @@
-//! The job manager: a poller that moves jobs from `processing_queue` to the dispatcher while it
-//! has capacity (at capacity a job stays queued), and the in-process workers that run them.
+//! The in-process job runner of `falsafa serve`: the poller on a timer (or kicked right after an
+//! enqueue) and, when no SQS queue is configured, the workers that run dispatched jobs in this
+//! process, each holding one of `MAX_PROCESSING_WORKERS` slots.
 
 use std::sync::Arc;
 
@@ -7,35 +8,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
-use crate::domain::Job;
-use crate::error::StoreError;
 use crate::ingest;
-use crate::ports::queue::PROCESSING_QUEUE;
 
-/// Moves as many queued jobs as there is capacity for; returns how many were dispatched.
-pub async fn poll_once(app: &App) -> Result<usize, StoreError> {
-    let mut moved = 0;
-    while app.dispatch.capacity() > 0 {
-        let Some(raw) = app.queue.pop(PROCESSING_QUEUE).await? else {
-            break;
-        };
-        let job: Job = match serde_json::from_str(&raw) {
-            Ok(j) => j,
-            Err(e) => {
-                tracing::error!(error = %e, raw = %crate::text::preview(&raw, 200), "malformed job dropped");
-                continue;
-            }
-        };
-        let job_id = job.job_id.clone();
-        if let Err(e) = app.dispatch.dispatch(job).await {
-            tracing::error!(error = %e, job_id, "dispatch failed; job re-queued");
-            app.queue.push(PROCESSING_QUEUE, &raw).await?;
-            break;
-        }
-        moved += 1;
-    }
-    Ok(moved)
-}
+use super::poll_once;
 
 /// Polls every `POLL_INTERVAL_MS`, or at once when kicked, until `shutdown` turns true.
 pub fn spawn_poller(app: Arc<App>, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {

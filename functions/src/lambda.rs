@@ -1,0 +1,208 @@
+//! What the five Lambda entry points share: start-up (JSON logs, typed configuration, a caller
+//! key required on every business function) and the two non-HTTP handlers, the SQS batch of the
+//! `worker` and the schedule of the `poller`. The HTTP functions hand their routers to
+//! lambda_http unchanged. Tests replay `events/` through exactly these functions and routers.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use shared::config::RecordsConfig;
+use shared::domain::Job;
+use shared::error::StoreError;
+use shared::jobs::{self, Delivery, PollReport};
+use shared::{App, Config};
+
+/// Why a function could not start (reported to Lambda as an init error).
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("configuration: {0}")]
+    Config(#[from] shared::error::ConfigError),
+    #[error(transparent)]
+    Start(#[from] shared::app::StartError),
+    #[error("{0} must be set for the {1:?} function on Lambda")]
+    Missing(&'static str, Role),
+}
+
+/// Which function is starting; decides what it must have configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Processing,
+    Chat,
+    Poller,
+    Worker,
+    Ops,
+}
+
+/// What a function cannot run without on Lambda, where instances share nothing but the network:
+/// a public function needs the caller key; everyone needs Redis (queue, locks, fleet metrics);
+/// functions that read or write books need shared records and indexes, not per-instance files;
+/// whoever hands jobs over needs the SQS queue.
+pub fn check(role: Role, config: &Config) -> Result<(), InitError> {
+    use Role::*;
+    let missing = |what| Err(InitError::Missing(what, role));
+    if matches!(role, Processing | Chat) && config.backend_api_key.is_none() {
+        return missing("BACKEND_API_KEY");
+    }
+    if config.redis_url.is_none() {
+        return missing("REDIS_URL");
+    }
+    if matches!(role, Processing | Chat | Worker) {
+        if matches!(config.records, RecordsConfig::Sqlite { .. }) {
+            return missing("SUPABASE_URL (or DATABASE_URL)");
+        }
+        if config.typesense_url.is_none() {
+            return missing("TYPESENSE_URL");
+        }
+        if config.qdrant_url.is_none() {
+            return missing("QDRANT_URL");
+        }
+    }
+    if matches!(role, Processing | Poller) && config.sqs_queue_url.is_none() {
+        return missing("SQS_QUEUE_URL");
+    }
+    Ok(())
+}
+
+/// Logs as JSON (unless `LOG_FORMAT` says otherwise), reads and checks the configuration for
+/// `role`, and opens the stores.
+pub async fn start(role: Role) -> Result<Arc<App>, InitError> {
+    shared::telemetry::init_tracing_as("info", true);
+    let config = Config::from_env()?;
+    check(role, &config)?;
+    Ok(App::build(config).await?)
+}
+
+/// Pushes this instance's metric deltas to the fleet totals (and EMF) before the instance
+/// freezes; a failure is logged and carried to the next flush.
+pub async fn flush_metrics(app: &App) {
+    if let Err(e) = app.metrics.flush(app.fleet.as_ref()).await {
+        tracing::warn!(error = %e, "metrics flush failed");
+    }
+}
+
+/// The `poller` function: one loss-free poll per scheduled (or direct) invocation.
+pub async fn handle_schedule(app: &App) -> Result<PollReport, StoreError> {
+    let report = jobs::poll_once(app).await;
+    flush_metrics(app).await;
+    let report = report?;
+    tracing::info!(?report, "poll finished");
+    Ok(report)
+}
+
+/// The `worker` function: each record is one job delivery (batch size 1 in the template, but any
+/// size works). Records to retry are reported as batch item failures, so SQS redelivers only
+/// those and, after `maxReceiveCount`, moves them to the dead-letter queue; records from that
+/// queue mark their book `failed`.
+pub async fn handle_sqs(app: &App, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for record in event.records {
+        if let Some(id) = handle_record(app, &record).await {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    flush_metrics(app).await;
+    response
+}
+
+/// Handles one record; returns its message id when it must be delivered again.
+async fn handle_record(app: &App, record: &SqsMessage) -> Option<String> {
+    let id = record.message_id.clone().unwrap_or_default();
+    let job: Job = match record.body.as_deref().map(serde_json::from_str) {
+        Some(Ok(job)) => job,
+        _ => {
+            tracing::error!(message_id = %id, "SQS record is not a job; dropped");
+            return None;
+        }
+    };
+    let dead =
+        app.config.jobs.dlq_arn.is_some() && record.event_source_arn == app.config.jobs.dlq_arn;
+    if dead {
+        return match jobs::dead_letter(app, &job).await {
+            Ok(()) => None,
+            Err(e) => {
+                tracing::error!(error = %e, job_id = %job.job_id, "could not mark a dead-lettered book failed");
+                Some(id)
+            }
+        };
+    }
+    let receive_count = record
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    match jobs::deliver(app, &job, receive_count).await {
+        Delivery::Retry(why) => {
+            tracing::warn!(job_id = %job.job_id, receive_count, why, "job will be delivered again");
+            Some(id)
+        }
+        other => {
+            tracing::info!(job_id = %job.job_id, outcome = ?other, "job delivery handled");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_map(&map).unwrap()
+    }
+
+    const FULL: &[(&str, &str)] = &[
+        ("BACKEND_API_KEY", "k"),
+        ("REDIS_URL", "redis://r"),
+        ("SUPABASE_URL", "https://p.supabase.co"),
+        ("SUPABASE_SERVICE_ROLE_KEY", "s"),
+        ("TYPESENSE_URL", "https://t"),
+        ("TYPESENSE_API_KEY", "t"),
+        ("QDRANT_URL", "https://q:6334"),
+        ("SQS_QUEUE_URL", "https://sqs/q"),
+    ];
+
+    #[test]
+    fn every_role_starts_on_a_full_configuration() {
+        for role in [
+            Role::Processing,
+            Role::Chat,
+            Role::Poller,
+            Role::Worker,
+            Role::Ops,
+        ] {
+            check(role, &config(FULL)).unwrap();
+        }
+    }
+
+    #[test]
+    fn public_functions_refuse_to_start_without_a_caller_key() {
+        let without: Vec<_> = FULL
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "BACKEND_API_KEY")
+            .collect();
+        let c = config(&without);
+        for role in [Role::Processing, Role::Chat] {
+            let e = check(role, &c).unwrap_err().to_string();
+            assert!(e.contains("BACKEND_API_KEY"), "{e}");
+        }
+        check(Role::Worker, &c).unwrap();
+    }
+
+    #[test]
+    fn per_instance_stores_are_refused_where_books_are_read() {
+        let c = config(&[("BACKEND_API_KEY", "k"), ("REDIS_URL", "redis://r")]);
+        let e = check(Role::Chat, &c).unwrap_err().to_string();
+        assert!(e.contains("SUPABASE_URL"), "{e}");
+        check(Role::Ops, &c).unwrap();
+        let e = check(Role::Poller, &c).unwrap_err().to_string();
+        assert!(e.contains("SQS_QUEUE_URL"), "{e}");
+    }
+}
