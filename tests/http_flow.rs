@@ -23,7 +23,7 @@ async fn ingested() -> (TestServer, Uuid, Uuid) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn processing_builds_characters_indexes_and_prompt_files() {
-    let (t, _user, book) = ingested().await;
+    let (t, user, book) = ingested().await;
     let b = t.app.records.get_book(book).await.unwrap().unwrap();
     assert_eq!(
         b.processing_status,
@@ -73,8 +73,7 @@ async fn processing_builds_characters_indexes_and_prompt_files() {
 
     // A re-run of the same book recreates, not duplicates.
     let base = file_server(vec![("/again.txt", BUNDLED_TEXT.to_string())]).await;
-    t.ingest(book, Uuid::new_v4(), &format!("{base}/again.txt"))
-        .await;
+    t.ingest(book, user, &format!("{base}/again.txt")).await;
     assert_eq!(
         t.app.records.list_characters(book).await.unwrap().len(),
         chars.len()

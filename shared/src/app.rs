@@ -28,6 +28,7 @@ use crate::adapters::tantivy_lexical::TantivyLexicalIndex;
 use crate::adapters::typesense_lexical::TypesenseLexicalIndex;
 use crate::config::{Config, EmbeddingProvider, LlmProvider, RecordsConfig};
 use crate::error::{ConfigError, StoreError};
+use crate::ingest::url_guard::UrlPolicy;
 use crate::ports::*;
 use crate::telemetry::Metrics;
 
@@ -55,8 +56,10 @@ pub struct App {
     pub reranker: Arc<dyn Reranker>,
     /// Where every instance adds its metric deltas (`/metrics` reports the sums).
     pub fleet: Arc<dyn FleetMetrics>,
-    /// One pooled client for downloads (no per-request construction).
+    /// One pooled client for downloads (no per-request construction), guarded by `url_policy`.
     pub http: reqwest::Client,
+    /// Where a `file_url` may point.
+    pub url_policy: UrlPolicy,
     pub metrics: Metrics,
     /// Wakes the poller right after an enqueue, so a job starts in milliseconds.
     pub poller_kick: Notify,
@@ -189,11 +192,17 @@ impl App {
             ),
             None => Arc::new(local),
         };
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(config.download_timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .build()
+        let url_policy = UrlPolicy {
+            allow_loopback: config.allow_loopback_urls,
+            allowed_hosts: config.allowed_file_hosts.clone(),
+        };
+        if url_policy.allowed_hosts.is_none() && !url_policy.allow_loopback {
+            tracing::warn!(
+                "file_url may name any public host: set FILE_URL_ALLOWED_HOSTS (or SUPABASE_URL)"
+            );
+        }
+        let http = url_policy
+            .client(config.download_timeout)
             .map_err(|e| ConfigError(format!("HTTP client: {e}")))?;
         let vectors: Arc<dyn VectorIndex> = match &config.qdrant_url {
             Some(url) => Arc::new(QdrantVectorIndex::new(
@@ -217,6 +226,7 @@ impl App {
             reranker,
             records,
             http,
+            url_policy,
             metrics: Metrics::new().with_emf(config.metrics_emf),
             fleet,
             poller_kick: Notify::new(),

@@ -116,6 +116,9 @@ pub struct Config {
     pub download_timeout: Duration,
     pub max_file_bytes: u64,
     pub allow_loopback_urls: bool,
+    /// Hosts `file_url` may name (`FILE_URL_ALLOWED_HOSTS`; default the Supabase project's host;
+    /// `*` or neither set: any public host).
+    pub allowed_file_hosts: Option<Vec<String>>,
     pub backend_api_key: Option<String>,
     pub schema: SchemaNames,
     pub chat: ChatSettings,
@@ -332,6 +335,7 @@ impl Config {
             download_timeout: Duration::from_secs(env.parse("DOWNLOAD_TIMEOUT_SECS", 120)?),
             max_file_bytes: env.parse("MAX_FILE_BYTES", 100 * 1024 * 1024)?,
             allow_loopback_urls: env.flag("FALSAFA_ALLOW_LOOPBACK_URLS")?,
+            allowed_file_hosts: allowed_file_hosts(&env)?,
             backend_api_key: env.get("BACKEND_API_KEY").map(Into::into),
             schema,
             chat,
@@ -340,6 +344,31 @@ impl Config {
             metrics_require_key: env.flag("METRICS_REQUIRE_KEY")?,
             metrics_flush_interval: Duration::from_millis(env.parse("METRICS_FLUSH_MS", 5_000)?),
         })
+    }
+}
+
+/// `FILE_URL_ALLOWED_HOSTS` (comma-separated, `*` for any), else the host of `SUPABASE_URL`.
+fn allowed_file_hosts(env: &Env) -> Result<Option<Vec<String>>, ConfigError> {
+    if let Some(list) = env.get("FILE_URL_ALLOWED_HOSTS") {
+        if list == "*" {
+            return Ok(None);
+        }
+        let hosts: Vec<String> = list
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        return Ok(Some(hosts));
+    }
+    match env.get("SUPABASE_URL") {
+        Some(url) => {
+            let host = reqwest::Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                .ok_or_else(|| ConfigError(format!("SUPABASE_URL={url:?} has no host")))?;
+            Ok(Some(vec![host]))
+        }
+        None => Ok(None),
     }
 }
 

@@ -70,7 +70,7 @@ impl ModelError {
 pub struct ConfigError(pub String);
 
 /// Why a book could not be fetched.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum FetchError {
     #[error("file_url is not a valid URL: {0}")]
     BadUrl(String),

@@ -40,17 +40,23 @@ pub async fn submit(
             "file_url is longer than 4096 characters",
         ));
     }
-    let url = fetch::check_url(&req.file_url, app.config.allow_loopback_urls)
+    let url = fetch::check_url(&req.file_url, &app.url_policy)
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let book = app
         .records
         .get_book(req.book_id)
         .await
         .map_err(ApiError::internal)?;
-    if book.is_none() {
+    let Some(book) = book else {
         return Err(ApiError::unprocessable(format!(
             "book {} not found",
             req.book_id
+        )));
+    };
+    if book.uploader_id.is_some_and(|owner| owner != req.user_id) {
+        return Err(ApiError::unprocessable(format!(
+            "book {} does not belong to user {}",
+            req.book_id, req.user_id
         )));
     }
     fetch::download(&app.http, url, app.config.max_file_bytes)

@@ -1,16 +1,21 @@
 //! Stage `fetch`: check a `file_url`, download it with a size cap while streaming, and decode it
 //! as UTF-8 text. Also used synchronously by `POST /character/processing`.
 
-use std::net::IpAddr;
-
 use futures::StreamExt;
 use reqwest::Url;
 
 use crate::app::App;
 use crate::error::FetchError;
 
-/// Parses `file_url` and checks scheme, extension and (unless loopback is allowed) host.
-pub fn check_url(file_url: &str, allow_loopback: bool) -> Result<Url, FetchError> {
+use super::url_guard::{refusal, UrlPolicy};
+
+/// A reqwest failure as a fetch error: the guard's refusals keep their meaning.
+fn failed(e: reqwest::Error) -> FetchError {
+    refusal(&e).unwrap_or_else(|| FetchError::Download(e.to_string()))
+}
+
+/// Parses `file_url` and checks its extension, then scheme, host and address (`url_guard`).
+pub fn check_url(file_url: &str, policy: &UrlPolicy) -> Result<Url, FetchError> {
     let url = Url::parse(file_url).map_err(|e| FetchError::BadUrl(e.to_string()))?;
     let ext = url
         .path_segments()
@@ -20,38 +25,8 @@ pub fn check_url(file_url: &str, allow_loopback: bool) -> Result<Url, FetchError
     if ext != "txt" && ext != "md" {
         return Err(FetchError::BadExtension(ext));
     }
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_loopback => {}
-        other => {
-            return Err(FetchError::Forbidden(format!(
-                "scheme {other} (https only)"
-            )))
-        }
-    }
-    let host = url
-        .host_str()
-        .ok_or_else(|| FetchError::BadUrl("no host".into()))?;
-    if !allow_loopback && is_local_host(host) {
-        return Err(FetchError::Forbidden(format!("host {host} is local")));
-    }
+    policy.check(&url)?;
     Ok(url)
-}
-
-fn is_local_host(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    if h.eq_ignore_ascii_case("localhost") || h.ends_with(".localhost") {
-        return true;
-    }
-    match h.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => {
-            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
-        }
-        Ok(IpAddr::V6(ip)) => {
-            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
-        }
-        Err(_) => false,
-    }
 }
 
 /// Downloads `url`, refusing more than `max_bytes` as soon as they arrive.
@@ -60,11 +35,7 @@ pub async fn download(
     url: Url,
     max_bytes: u64,
 ) -> Result<String, FetchError> {
-    let resp = client
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| FetchError::Download(e.to_string()))?;
+    let resp = client.get(url).send().await.map_err(failed)?;
     if !resp.status().is_success() {
         return Err(FetchError::Download(format!("HTTP {}", resp.status())));
     }
@@ -74,7 +45,7 @@ pub async fn download(
     let mut body = Vec::new();
     let mut stream = resp.bytes_stream();
     while let Some(piece) = stream.next().await {
-        let piece = piece.map_err(|e| FetchError::Download(e.to_string()))?;
+        let piece = piece.map_err(failed)?;
         if body.len() as u64 + piece.len() as u64 > max_bytes {
             return Err(FetchError::TooLarge(max_bytes));
         }
@@ -98,7 +69,7 @@ pub fn decode(body: Vec<u8>) -> Result<String, FetchError> {
 /// The worker's download of a queued job's file.
 #[tracing::instrument(skip(app), name = "ingest.fetch")]
 pub async fn fetch_book(app: &App, file_url: &str) -> Result<String, FetchError> {
-    let url = check_url(file_url, app.config.allow_loopback_urls)?;
+    let url = check_url(file_url, &app.url_policy)?;
     download(&app.http, url, app.config.max_file_bytes).await
 }
 
@@ -127,39 +98,45 @@ mod tests {
 
     #[test]
     fn urls_are_checked() {
-        assert!(check_url("https://x.supabase.co/storage/v1/object/b/book.txt", false).is_ok());
-        assert!(check_url("https://x.supabase.co/b/book.MD", false).is_ok());
+        let strict = UrlPolicy {
+            allow_loopback: false,
+            allowed_hosts: None,
+        };
+        let dev = UrlPolicy {
+            allow_loopback: true,
+            allowed_hosts: None,
+        };
+        assert!(check_url(
+            "https://x.supabase.co/storage/v1/object/b/book.txt",
+            &strict
+        )
+        .is_ok());
+        assert!(check_url("https://x.supabase.co/b/book.MD", &strict).is_ok());
         assert!(matches!(
-            check_url("https://x/b/book.pdf", false),
+            check_url("https://x/b/book.pdf", &strict),
             Err(FetchError::BadExtension(_))
         ));
         assert!(matches!(
-            check_url("https://x/b/book", false),
+            check_url("https://x/b/book", &strict),
             Err(FetchError::BadExtension(_))
         ));
+        for forbidden in [
+            "http://x.co/b.txt",
+            "https://127.0.0.1/b.txt",
+            "https://169.254.169.254/b.txt",
+        ] {
+            assert!(
+                matches!(check_url(forbidden, &strict), Err(FetchError::Forbidden(_))),
+                "{forbidden}"
+            );
+        }
+        assert!(check_url("http://127.0.0.1:9/b.txt", &dev).is_ok());
         assert!(matches!(
-            check_url("http://x.co/b.txt", false),
-            Err(FetchError::Forbidden(_))
-        ));
-        assert!(matches!(
-            check_url("https://127.0.0.1/b.txt", false),
-            Err(FetchError::Forbidden(_))
-        ));
-        assert!(matches!(
-            check_url("https://169.254.169.254/b.txt", false),
-            Err(FetchError::Forbidden(_))
-        ));
-        assert!(matches!(
-            check_url("https://localhost/b.txt", false),
-            Err(FetchError::Forbidden(_))
-        ));
-        assert!(check_url("http://127.0.0.1:9/b.txt", true).is_ok());
-        assert!(matches!(
-            check_url("not a url", true),
+            check_url("not a url", &dev),
             Err(FetchError::BadUrl(_))
         ));
         assert!(matches!(
-            check_url("ftp://127.0.0.1/b.txt", true),
+            check_url("ftp://127.0.0.1/b.txt", &dev),
             Err(FetchError::Forbidden(_))
         ));
     }

@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod finish;
 pub mod index;
 pub mod persona;
+pub mod url_guard;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
