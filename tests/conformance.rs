@@ -13,7 +13,9 @@ use shared::adapters::tantivy_lexical::TantivyLexicalIndex;
 use shared::domain::{Chunk, NewBook, NewCharacter, NewSession, Role, Turn};
 use shared::error::StoreError;
 use shared::ports::vector_index::VectorPoint;
-use shared::ports::{Cache, JobQueue, LexicalIndex, Records, SessionLock, VectorIndex};
+use shared::ports::{
+    Cache, FleetMetrics, JobQueue, LexicalIndex, RateLimiter, Records, SessionLock, VectorIndex,
+};
 use shared::schema::{ProcessingStatus, SchemaNames};
 use uuid::Uuid;
 
@@ -452,6 +454,89 @@ async fn queue_conformance(q: &dyn JobQueue) {
         );
     }
     assert!(q.pop(&name).await.unwrap().is_none());
+
+    // The poller's hand-over: claim moves head → in-flight, ack removes exactly that entry.
+    let in_flight = format!("{name}:in_flight");
+    for i in 0..3 {
+        q.push(&name, &format!("j{i}")).await.unwrap();
+    }
+    assert_eq!(
+        q.claim(&name, &in_flight).await.unwrap().as_deref(),
+        Some("j0")
+    );
+    assert_eq!(
+        q.claim(&name, &in_flight).await.unwrap().as_deref(),
+        Some("j1")
+    );
+    assert_eq!(q.in_flight(&in_flight).await.unwrap(), vec!["j0", "j1"]);
+    assert_eq!(q.len(&name).await.unwrap(), 1);
+    assert!(q.ack(&in_flight, "j0").await.unwrap());
+    assert!(!q.ack(&in_flight, "j0").await.unwrap(), "acked twice");
+    assert_eq!(q.in_flight(&in_flight).await.unwrap(), vec!["j1"]);
+    assert!(q.ack(&in_flight, "j1").await.unwrap());
+    assert_eq!(
+        q.claim(&name, &in_flight).await.unwrap().as_deref(),
+        Some("j2")
+    );
+    assert!(q.claim(&name, &in_flight).await.unwrap().is_none());
+}
+
+async fn limiter_conformance(l: &dyn RateLimiter) {
+    let key = format!("t:rate:{}", Uuid::new_v4());
+    let window = Duration::from_millis(600);
+    for _ in 0..3 {
+        assert!(l.hit(&key, 3, window).await.unwrap().allowed);
+    }
+    let over = l.hit(&key, 3, window).await.unwrap();
+    assert!(
+        !over.allowed,
+        "the fourth hit within the window must be refused"
+    );
+    assert!(
+        over.retry_after > Duration::ZERO && over.retry_after <= window,
+        "{over:?}"
+    );
+    tokio::time::sleep(over.retry_after + Duration::from_millis(50)).await;
+    assert!(
+        l.hit(&key, 3, window).await.unwrap().allowed,
+        "the window slides"
+    );
+
+    let slots = format!("t:slots:{}", Uuid::new_v4());
+    let ttl = Duration::from_millis(500);
+    let a = l
+        .take_slot(&slots, 2, ttl)
+        .await
+        .unwrap()
+        .expect("first slot");
+    let _b = l
+        .take_slot(&slots, 2, ttl)
+        .await
+        .unwrap()
+        .expect("second slot");
+    assert!(
+        l.take_slot(&slots, 2, ttl).await.unwrap().is_none(),
+        "cap of 2"
+    );
+    l.free_slot(&slots, &a).await.unwrap();
+    assert!(
+        l.take_slot(&slots, 2, ttl).await.unwrap().is_some(),
+        "a freed slot is free"
+    );
+    tokio::time::sleep(ttl + Duration::from_millis(50)).await;
+    assert!(
+        l.take_slot(&slots, 2, ttl).await.unwrap().is_some(),
+        "slots of a dead holder expire"
+    );
+}
+
+async fn fleet_conformance(f: &dyn FleetMetrics) {
+    let series = format!("t_total{{case=\"{}\"}}", Uuid::new_v4());
+    f.add(&[(series.clone(), 2.0)]).await.unwrap();
+    f.add(&[(series.clone(), 0.5)]).await.unwrap();
+    let totals = f.totals().await.unwrap();
+    let got = totals.iter().find(|(k, _)| *k == series).map(|(_, v)| *v);
+    assert_eq!(got, Some(2.5));
 }
 
 #[tokio::test]
@@ -460,6 +545,8 @@ async fn cache_lock_queue_memory() {
     cache_conformance(&m).await;
     lock_conformance(&m).await;
     queue_conformance(&m).await;
+    limiter_conformance(&m).await;
+    fleet_conformance(&m).await;
 }
 
 #[tokio::test]
@@ -468,6 +555,8 @@ async fn cache_lock_queue_redis() {
     cache_conformance(&r).await;
     lock_conformance(&r).await;
     queue_conformance(&r).await;
+    limiter_conformance(&r).await;
+    fleet_conformance(&r).await;
 }
 
 // ---------- indexes ----------

@@ -259,22 +259,26 @@ async fn chat_answers_404_before_the_stream_and_400_for_bad_bodies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_simultaneous_chats_give_one_stream_and_one_429() {
+async fn fifty_simultaneous_chats_on_one_session_give_one_stream_and_49_refusals() {
+    // Per-user limits off: this is about the session lock alone.
     let Ingested {
         t,
         user,
         book,
         top,
         session,
-    } = Ingested::start(&[("LLM_TOKEN_DELAY_MS", "10")]).await;
+    } = Ingested::start(&[
+        ("LLM_TOKEN_DELAY_MS", "10"),
+        ("CHAT_RATE_PER_MINUTE", "0"),
+        ("MAX_STREAMS_PER_USER", "0"),
+    ])
+    .await;
     let body = TestServer::chat_body(user, top.id, book, session, "Tell me about the portrait.");
 
     let url = t.url("/character/chat");
-    let (a, b) = tokio::join!(
-        chat(&t.client, &url, &body, |_| {}),
-        chat(&t.client, &url, &body, |_| {})
-    );
-    let streams: Vec<Vec<Value>> = [a, b]
+    let outcomes =
+        futures::future::join_all((0..50).map(|_| chat(&t.client, &url, &body, |_| {}))).await;
+    let streams: Vec<Vec<Value>> = outcomes
         .into_iter()
         .map(|o| match o.unwrap() {
             ChatOutcome::Streamed(e) => e,
@@ -289,20 +293,84 @@ async fn two_simultaneous_chats_give_one_stream_and_one_429() {
         .iter()
         .filter(|s| s.iter().any(|e| e.get("token").is_some()))
         .collect();
-    assert_eq!(refused.len(), 1, "{streams:?}");
+    assert_eq!(refused.len(), 49, "{streams:?}");
     assert_eq!(served.len(), 1, "{streams:?}");
-    assert_eq!(refused[0].len(), 2, "429 then done: {:?}", refused[0]);
-    assert_eq!(refused[0][1]["done"], json!(true));
-    assert_eq!(
-        t.app
-            .records
-            .recent_messages(session, 10)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    for r in &refused {
+        assert_eq!(r.len(), 2, "429 then done: {r:?}");
+        assert_eq!(r[1]["done"], json!(true));
+    }
+    let done = served[0].last().unwrap();
+    let messages = t.app.records.recent_messages(session, 10).await.unwrap();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages[0].content, "Tell me about the portrait.");
+    assert_eq!(messages[1].content, done["full_response"].as_str().unwrap());
     assert_eq!(t.message_count(session).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_user_limits_answer_429_with_retry_after() {
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::start(&[
+        ("LLM_TOKEN_DELAY_MS", "20"),
+        ("CHAT_RATE_PER_MINUTE", "3"),
+        ("MAX_STREAMS_PER_USER", "1"),
+        ("PROCESSING_RATE_PER_HOUR", "1"),
+    ])
+    .await;
+    let body = TestServer::chat_body(user, top.id, book, session, "Who painted you?");
+    let url = t.url("/character/chat");
+
+    // One live stream per user: a second, on another session, waits its turn.
+    let other = t.add_session(user, book, top.id).await;
+    let second = TestServer::chat_body(user, top.id, book, other, "And you?");
+    let (first, refused) = tokio::join!(chat(&t.client, &url, &body, |_| {}), async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        t.client.post(&url).json(&second).send().await.unwrap()
+    });
+    assert!(matches!(first.unwrap(), ChatOutcome::Streamed(_)));
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(
+        t.message_count(other).await,
+        0,
+        "a refused chat wrote nothing"
+    );
+
+    // Three chats a minute: the third passes, the fourth is refused with Retry-After.
+    t.stream(&body).await;
+    let over = t.client.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(over.status(), 429);
+    let wait: u64 = over.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let err: Value = over.json().await.unwrap();
+    assert!(
+        err["error"].as_str().unwrap().contains("rate limit"),
+        "{err}"
+    );
+    assert_eq!(
+        t.message_count(session).await,
+        4,
+        "two turns, nothing from the refusal"
+    );
+
+    // Processing: the fixture's ingestion used this user's one request of the hour.
+    let (status, body) = t
+        .post(
+            "/character/processing",
+            &json!({"book_id": book, "user_id": user, "file_url": "https://x.example/b.txt"})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -189,6 +189,12 @@ pub async fn chat(sessions: usize, requests: usize) -> anyhow::Result<Value> {
         .backend_api_key
         .get_or_insert_with(shared::adapters::memory_kv::random_token)
         .clone();
+    // The load generator is one user on purpose: per-user limits would measure themselves.
+    config.limits = shared::config::Limits {
+        chat_per_minute: 0,
+        processing_per_hour: 0,
+        streams_per_user: 0,
+    };
     let app = App::build(config).await?;
     let book = app
         .records

@@ -77,6 +77,17 @@ pub struct ChatSettings {
     pub max_message_chars: usize,
 }
 
+/// Per-user admission limits (0 turns one off).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Chat requests a user may start per minute (sliding window).
+    pub chat_per_minute: u32,
+    /// Processing requests a user may submit per hour (sliding window).
+    pub processing_per_hour: u32,
+    /// Replies a user may have streaming at once, across sessions.
+    pub streams_per_user: u32,
+}
+
 /// Tunables of the job pipeline (poller, SQS worker, dead letters).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobSettings {
@@ -123,6 +134,7 @@ pub struct Config {
     pub schema: SchemaNames,
     pub chat: ChatSettings,
     pub jobs: JobSettings,
+    pub limits: Limits,
     /// Also write metrics as CloudWatch EMF lines on stdout.
     pub metrics_emf: bool,
     /// `/metrics` asks for `X-API-Key` like the business endpoints.
@@ -340,6 +352,11 @@ impl Config {
             schema,
             chat,
             jobs,
+            limits: Limits {
+                chat_per_minute: env.parse("CHAT_RATE_PER_MINUTE", 30)?,
+                processing_per_hour: env.parse("PROCESSING_RATE_PER_HOUR", 20)?,
+                streams_per_user: env.parse("MAX_STREAMS_PER_USER", 3)?,
+            },
             metrics_emf: env.flag("METRICS_EMF")?,
             metrics_require_key: env.flag("METRICS_REQUIRE_KEY")?,
             metrics_flush_interval: Duration::from_millis(env.parse("METRICS_FLUSH_MS", 5_000)?),

@@ -8,13 +8,16 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::error::StoreError;
-use crate::ports::{Cache, FleetMetrics, JobQueue, SessionLock};
+use crate::ports::{Admission, Cache, FleetMetrics, JobQueue, RateLimiter, SessionLock};
 
 #[derive(Default)]
 pub struct MemoryKv {
     values: Mutex<HashMap<String, (String, Option<Instant>)>>,
     lists: Mutex<HashMap<String, VecDeque<String>>>,
     fleet: Mutex<HashMap<String, f64>>,
+    /// Sliding windows (event times) and slots (token → expiry), by key.
+    windows: Mutex<HashMap<String, VecDeque<Instant>>>,
+    slots: Mutex<HashMap<String, HashMap<String, Instant>>>,
 }
 
 impl MemoryKv {
@@ -200,5 +203,67 @@ impl FleetMetrics for MemoryKv {
             .lock()
             .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
         Ok(fleet.iter().map(|(k, v)| (k.clone(), *v)).collect())
+    }
+}
+
+#[async_trait]
+impl RateLimiter for MemoryKv {
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<Admission, StoreError> {
+        let mut windows = self
+            .windows
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let now = Instant::now();
+        let events = windows.entry(key.to_string()).or_default();
+        while events
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            events.pop_front();
+        }
+        if events.len() < limit as usize {
+            events.push_back(now);
+            return Ok(Admission {
+                allowed: true,
+                retry_after: Duration::ZERO,
+            });
+        }
+        let oldest = events.front().copied().unwrap_or(now);
+        Ok(Admission {
+            allowed: false,
+            retry_after: window.saturating_sub(now.duration_since(oldest)),
+        })
+    }
+
+    async fn take_slot(
+        &self,
+        key: &str,
+        cap: u32,
+        ttl: Duration,
+    ) -> Result<Option<String>, StoreError> {
+        let mut slots = self
+            .slots
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let now = Instant::now();
+        let held = slots.entry(key.to_string()).or_default();
+        held.retain(|_, expiry| *expiry > now);
+        if held.len() >= cap as usize {
+            return Ok(None);
+        }
+        let token = random_token();
+        held.insert(token.clone(), now + ttl);
+        Ok(Some(token))
+    }
+
+    async fn free_slot(&self, key: &str, token: &str) -> Result<(), StoreError> {
+        let mut slots = self
+            .slots
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        if let Some(held) = slots.get_mut(key) {
+            held.remove(token);
+        }
+        Ok(())
     }
 }

@@ -11,7 +11,7 @@ use redis::{AsyncCommands, Script};
 
 use crate::adapters::memory_kv::random_token;
 use crate::error::StoreError;
-use crate::ports::{Cache, FleetMetrics, JobQueue, SessionLock};
+use crate::ports::{Admission, Cache, FleetMetrics, JobQueue, RateLimiter, SessionLock};
 
 /// The hash holding the fleet's metric totals.
 pub const FLEET_METRICS_KEY: &str = "metrics:fleet";
@@ -23,11 +23,39 @@ const RELEASE: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then return re
 /// Extends the key's TTL only while it still holds the caller's token.
 const EXTEND: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end"#;
 
+/// Sliding window on a sorted set of event times (server clock, so every instance agrees):
+/// returns {1, 0} when counted, {0, ms until the oldest event leaves} when over the limit.
+const HIT: &str = r#"
+local t = redis.call("TIME")
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local window = tonumber(ARGV[1])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - window)
+if redis.call("ZCARD", KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call("ZADD", KEYS[1], now, ARGV[3])
+  redis.call("PEXPIRE", KEYS[1], window)
+  return {1, 0}
+end
+local oldest = redis.call("ZRANGE", KEYS[1], 0, 0, "WITHSCORES")
+return {0, tonumber(oldest[2]) + window - now}
+"#;
+/// Slots on a sorted set scored by expiry: expired slots are dropped, then one is taken if free.
+const TAKE_SLOT: &str = r#"
+local t = redis.call("TIME")
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now)
+if redis.call("ZCARD", KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call("ZADD", KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+redis.call("PEXPIRE", KEYS[1], ARGV[2])
+return 1
+"#;
+
 #[derive(Clone)]
 pub struct RedisKv {
     conn: ConnectionManager,
     release: Script,
     extend: Script,
+    hit: Script,
+    take_slot: Script,
 }
 
 fn err(e: redis::RedisError) -> StoreError {
@@ -48,6 +76,8 @@ impl RedisKv {
             conn,
             release: Script::new(RELEASE),
             extend: Script::new(EXTEND),
+            hit: Script::new(HIT),
+            take_slot: Script::new(TAKE_SLOT),
         })
     }
 
@@ -201,5 +231,56 @@ impl FleetMetrics for RedisKv {
             .call(|mut c| async move { c.hgetall(FLEET_METRICS_KEY).await })
             .await?;
         Ok(all.into_iter().collect())
+    }
+}
+
+#[async_trait]
+impl RateLimiter for RedisKv {
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<Admission, StoreError> {
+        let member = crate::adapters::memory_kv::random_token();
+        let (allowed, wait_ms): (i64, i64) = self
+            .call(|mut c| async move {
+                self.hit
+                    .key(key)
+                    .arg(window.as_millis() as u64)
+                    .arg(limit)
+                    .arg(member)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(Admission {
+            allowed: allowed == 1,
+            retry_after: Duration::from_millis(wait_ms.max(0) as u64),
+        })
+    }
+
+    async fn take_slot(
+        &self,
+        key: &str,
+        cap: u32,
+        ttl: Duration,
+    ) -> Result<Option<String>, StoreError> {
+        let token = crate::adapters::memory_kv::random_token();
+        let taken: i64 = self
+            .call(|mut c| {
+                let token = token.clone();
+                async move {
+                    self.take_slot
+                        .key(key)
+                        .arg(cap)
+                        .arg(ttl.as_millis() as u64)
+                        .arg(token)
+                        .invoke_async(&mut c)
+                        .await
+                }
+            })
+            .await?;
+        Ok((taken == 1).then_some(token))
+    }
+
+    async fn free_slot(&self, key: &str, token: &str) -> Result<(), StoreError> {
+        self.call(|mut c| async move { c.zrem(key, token).await })
+            .await
     }
 }

@@ -22,6 +22,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::app::App;
+use crate::http::limits::StreamSlot;
 use crate::ports::llm::Usage;
 
 pub use context::{ContextError, TurnContext};
@@ -91,11 +92,25 @@ impl ChatEvent {
 }
 
 /// Starts the turn after `context` succeeded; events arrive on the returned receiver.
-pub fn spawn_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest) -> mpsc::Receiver<ChatEvent> {
+/// `slot` (the user's stream slot, if limits are on) is given back when the turn ends.
+pub fn spawn_turn(
+    app: Arc<App>,
+    ctx: TurnContext,
+    req: ChatRequest,
+    slot: Option<StreamSlot>,
+) -> mpsc::Receiver<ChatEvent> {
     let (tx, rx) = mpsc::channel(256);
     let span =
         tracing::info_span!("chat", session_id = %req.session_id, character_id = %req.character_id);
-    tokio::spawn(run_turn(app, ctx, req, tx).instrument(span));
+    tokio::spawn(
+        async move {
+            run_turn(app.clone(), ctx, req, tx).await;
+            if let Some(slot) = slot {
+                slot.free(&app).await;
+            }
+        }
+        .instrument(span),
+    );
     rx
 }
 

@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, Sse};
@@ -15,6 +16,7 @@ use crate::chat::{self, ChatRequest, ContextError};
 
 use super::body::JsonBody;
 use super::error::ApiError;
+use super::limits;
 
 #[tracing::instrument(skip_all, name = "http.chat", fields(session_id = %req.session_id))]
 pub async fn chat(
@@ -31,11 +33,14 @@ pub async fn chat(
             app.config.chat.max_message_chars
         )));
     }
+    let limit = app.config.limits.chat_per_minute;
+    limits::rate(&app, "chat", req.user_id, limit, Duration::from_secs(60)).await?;
     let ctx = chat::context::load(&app, &req).await.map_err(|e| match e {
         ContextError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
         ContextError::Store(e) => ApiError::internal(e),
     })?;
-    let rx = chat::spawn_turn(app, ctx, req);
+    let slot = limits::stream_slot(&app, req.user_id).await?;
+    let rx = chat::spawn_turn(app, ctx, req, slot);
     let events = ReceiverStream::new(rx).enumerate().map(|(i, ev)| {
         Ok::<_, Infallible>(
             Event::default()

@@ -40,6 +40,9 @@ pub async fn submit(
             "file_url is longer than 4096 characters",
         ));
     }
+    let limit = app.config.limits.processing_per_hour;
+    let hour = std::time::Duration::from_secs(3600);
+    super::limits::rate(&app, "processing", req.user_id, limit, hour).await?;
     let url = fetch::check_url(&req.file_url, &app.url_policy)
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let book = app
