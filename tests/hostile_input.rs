@@ -176,3 +176,192 @@ async fn names_that_resolve_to_loopback_are_refused_after_dns() {
         "a loopback address was contacted"
     );
 }
+
+/// Generated hostile bodies: broken JSON, wrong types, missing and extra fields, bad UUIDs,
+/// empty, huge and strange strings, deep nesting, raw bytes. Deterministic (seeded).
+mod bodies {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use serde_json::{json, Map, Value};
+    use uuid::Uuid;
+
+    fn odd_string(rng: &mut StdRng) -> Value {
+        let s = match rng.random_range(0..9) {
+            0 => String::new(),
+            1 => "   \t\n".into(),
+            2 => "x".repeat(rng.random_range(4_001..70_000)),
+            3 => "\u{0}\u{202e}\u{feff}💥ß́".into(),
+            4 => "not-a-uuid".into(),
+            5 => format!("{}", Uuid::new_v4()).to_uppercase() + "0",
+            6 => "https://169.254.169.254/latest/meta-data/a.txt".into(),
+            7 => "file:///etc/passwd".into(),
+            _ => (0..rng.random_range(1..40))
+                .map(|_| char::from_u32(rng.random_range(1..0x2FFFF)).unwrap_or('?'))
+                .collect(),
+        };
+        Value::String(s)
+    }
+
+    fn odd_value(rng: &mut StdRng, depth: u32) -> Value {
+        match rng.random_range(0..8) {
+            0 => Value::Null,
+            1 => json!(rng.random::<i64>()),
+            2 => json!(rng.random::<f64>() * 1e300),
+            3 => json!(rng.random::<bool>()),
+            4 if depth < 40 => json!([odd_value(rng, depth + 1)]),
+            5 if depth < 40 => json!({ "k": odd_value(rng, depth + 1) }),
+            6 => json!(Uuid::new_v4()),
+            _ => odd_string(rng),
+        }
+    }
+
+    /// A plausible body for `fields` with at least one thing wrong.
+    fn mangled(rng: &mut StdRng, fields: &[(&str, Value)]) -> Vec<u8> {
+        let mut map = Map::new();
+        for (k, v) in fields {
+            map.insert(k.to_string(), v.clone());
+        }
+        let n = rng.random_range(1..4);
+        for _ in 0..n {
+            let (k, _) = &fields[rng.random_range(0..fields.len())];
+            match rng.random_range(0..4) {
+                0 => {
+                    map.remove(*k);
+                }
+                1 => {
+                    map.insert(k.to_string(), odd_value(rng, 0));
+                }
+                2 => {
+                    map.insert(format!("extra_{}", rng.random::<u16>()), odd_value(rng, 0));
+                }
+                _ => {
+                    map.insert(k.to_string(), odd_string(rng));
+                }
+            }
+        }
+        let text = Value::Object(map).to_string();
+        match rng.random_range(0..10) {
+            0 => text.as_bytes()[..rng.random_range(0..text.len())].to_vec(),
+            1 => (0..rng.random_range(0..300))
+                .map(|_| rng.random())
+                .collect(),
+            2 => format!("{}{}", "[".repeat(5_000), "]".repeat(5_000)).into_bytes(),
+            3 => text.replace('"', "'").into_bytes(),
+            _ => text.into_bytes(),
+        }
+    }
+
+    pub fn chat(rng: &mut StdRng) -> Vec<u8> {
+        mangled(
+            rng,
+            &[
+                ("user_id", json!(Uuid::new_v4())),
+                ("character_id", json!(Uuid::new_v4())),
+                ("book_id", json!(Uuid::new_v4())),
+                ("session_id", json!(Uuid::new_v4())),
+                ("user_message", json!("Hello there")),
+            ],
+        )
+    }
+
+    pub fn processing(rng: &mut StdRng) -> Vec<u8> {
+        mangled(
+            rng,
+            &[
+                ("book_id", json!(Uuid::new_v4())),
+                ("user_id", json!(Uuid::new_v4())),
+                ("file_url", json!("https://books.example/b.txt")),
+            ],
+        )
+    }
+
+    pub fn rng() -> StdRng {
+        StdRng::seed_from_u64(0x_fa15_afa)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_generated_bad_bodies_get_only_4xx() {
+    use tower::ServiceExt;
+    let t = TestServer::start(&[("FILE_URL_ALLOWED_HOSTS", "127.0.0.1")]).await;
+    let router = shared::http::router(t.app.clone());
+    let mut rng = bodies::rng();
+    let mut by_status = std::collections::BTreeMap::new();
+    for i in 0..10_000 {
+        let (path, body) = if i % 2 == 0 {
+            ("/character/chat", bodies::chat(&mut rng))
+        } else {
+            ("/character/processing", bodies::processing(&mut rng))
+        };
+        let req = axum::http::Request::post(path)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.clone()))
+            .unwrap();
+        let resp = router.clone().oneshot(req).await.unwrap();
+        let status = resp.status().as_u16();
+        assert!(
+            (400..500).contains(&status),
+            "{path} answered {status} to {:?}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        );
+        *by_status.entry(status).or_insert(0) += 1;
+    }
+    println!("statuses: {by_status:?}");
+    assert_eq!(t.app.queue.len(PROCESSING_QUEUE).await.unwrap(), 0);
+}
+
+#[test]
+fn the_book_text_parser_survives_generated_text() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let pieces = [
+        "Mr. ",
+        "Mrs. ",
+        "Dr. ",
+        "“",
+        "”",
+        "\"",
+        "'",
+        " said ",
+        "Dorian",
+        "Gray",
+        " Basil",
+        ".",
+        "!",
+        "?",
+        "\n\n",
+        "CHAPTER I\n",
+        "*** START OF THE PROJECT GUTENBERG EBOOK X ***\n",
+        "*** END OF",
+        "ſ",
+        "\u{0301}",
+        "İ",
+        "ǅ",
+        "💥",
+        "\u{feff}",
+        "\r\n",
+        "—",
+        "St.",
+        " ",
+    ];
+    for _ in 0..3_000 {
+        let mut text = String::new();
+        for _ in 0..rng.random_range(0..400) {
+            if rng.random_range(0..5) == 0 {
+                text.push(char::from_u32(rng.random_range(1..0x2FFFF)).unwrap_or('x'));
+            } else {
+                text.push_str(pieces[rng.random_range(0..pieces.len())]);
+            }
+        }
+        let body = shared::ingest::fetch::strip_front_matter(&text);
+        let analysis = shared::extract::analyse(body);
+        let profiles = analysis.profiles(12);
+        assert!(profiles.len() <= 12);
+        let chunks =
+            shared::ingest::chunk::chunk(body, shared::ingest::chunk::ChunkParams::default());
+        for c in &chunks {
+            assert!(!c.text.is_empty());
+        }
+        let _ = shared::ingest::fetch::decode(text.into_bytes());
+    }
+}
