@@ -235,3 +235,112 @@ async fn a_poller_killed_at_random_points_loses_nothing_and_the_worker_runs_each
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_job_is_redelivered_and_completes_without_duplicates() {
+    require_redis().await;
+    let redis = format!("{}/8", redis_url().trim_end_matches('/'));
+    let dir = tempfile::tempdir().unwrap();
+    let vars: HashMap<String, String> = [
+        ("FALSAFA_DATA_DIR", dir.path().to_str().unwrap()),
+        ("FALSAFA_ALLOW_LOOPBACK_URLS", "1"),
+        ("REDIS_URL", redis.as_str()),
+        ("JOB_RUN_LOCK_TTL_SECS", "1"),
+        ("LLM_TOKEN_DELAY_MS", "2"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let app = App::build(Config::from_map(&vars).unwrap()).await.unwrap();
+    let files = file_server(vec![("/book.txt", BUNDLED_TEXT.to_string())]).await;
+    let book = app
+        .records
+        .create_book(&NewBook {
+            title: "Dorian Gray".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let job = Job {
+        job_id: Uuid::new_v4().to_string(),
+        book_id: book.id,
+        file_url: format!("{}/book.txt", files.trim_end_matches('/')),
+        user_id: Uuid::new_v4(),
+        enqueued_at: chrono::Utc::now(),
+    };
+    let event = |receive_count: u32| -> SqsEvent {
+        serde_json::from_value(json!({"Records": [{
+            "messageId": "m-1",
+            "body": serde_json::to_string(&job).unwrap(),
+            "attributes": {"ApproximateReceiveCount": receive_count.to_string()},
+            "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:jobs",
+        }]}))
+        .unwrap()
+    };
+
+    // First delivery: killed once it has written part of its work.
+    let first = tokio::spawn({
+        let (app, e) = (app.clone(), event(1));
+        async move { functions::lambda::handle_sqs(&app, e).await }
+    });
+    let mut waited = 0;
+    while app
+        .records
+        .list_characters(book.id)
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        assert!(
+            !first.is_finished(),
+            "the job finished before it could be killed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waited += 1;
+        assert!(waited < 3_000, "the job never wrote a character");
+    }
+    first.abort();
+    let _ = first.await;
+    let after_kill = app.records.get_book(book.id).await.unwrap().unwrap();
+    assert_eq!(after_kill.processing_status, ProcessingStatus::Processing);
+
+    // SQS redelivers after the visibility timeout; by then the dead run's lock has expired.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let resp = functions::lambda::handle_sqs(&app, event(2)).await;
+    assert!(resp.batch_item_failures.is_empty(), "{resp:?}");
+    let done = app.records.get_book(book.id).await.unwrap().unwrap();
+    assert_eq!(done.processing_status, ProcessingStatus::Completed);
+
+    let names: Vec<String> = app
+        .records
+        .list_characters(book.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let unique: HashSet<&String> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "duplicate characters: {names:?}");
+    let n = app.vectors.count(book.id).await.unwrap().expect("vectors");
+    let mut ids = app
+        .lexical
+        .document_ids(book.id)
+        .await
+        .unwrap()
+        .expect("documents");
+    ids.sort();
+    let mut want: Vec<String> = (0..n).map(|i| format!("{}:{i}", book.id)).collect();
+    want.sort();
+    assert_eq!(
+        ids, want,
+        "documents and points must match one run's chunks exactly"
+    );
+
+    // A third copy of the message (SQS is at-least-once) changes nothing.
+    let resp = functions::lambda::handle_sqs(&app, event(3)).await;
+    assert!(resp.batch_item_failures.is_empty());
+    assert_eq!(
+        app.records.list_characters(book.id).await.unwrap().len(),
+        names.len()
+    );
+}
