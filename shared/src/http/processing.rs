@@ -74,10 +74,13 @@ pub async fn submit(
         enqueued_at: Utc::now(),
     };
     let raw = serde_json::to_string(&job).map_err(ApiError::internal)?;
-    app.queue
-        .push(PROCESSING_QUEUE, &raw)
-        .await
-        .map_err(ApiError::internal)?;
+    app.queue.push(PROCESSING_QUEUE, &raw).await.map_err(|e| {
+        tracing::error!(error = %e, "job queue unavailable");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the job queue is unavailable; nothing was queued, please retry",
+        )
+    })?;
     app.metrics.processing_jobs_queued_total.inc();
     if app.config.jobs.poll_after_enqueue {
         // On Lambda nothing runs after the response: hand the job to SQS now (bounded). A miss
