@@ -504,3 +504,87 @@ async fn business_endpoints_require_the_backend_key() {
     let health = t.client.get(t.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 200, "/health stays open");
 }
+
+/// One index down (nothing listening where it should be): the other serves the chat alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_index_down_the_other_serves() {
+    use shared::adapters::qdrant_vector::QdrantVectorIndex;
+    use shared::adapters::typesense_lexical::TypesenseLexicalIndex;
+    for dead in ["lexical", "vector"] {
+        let dir = tempfile::tempdir().unwrap();
+        let vars: std::collections::HashMap<String, String> = [(
+            "FALSAFA_DATA_DIR".to_string(),
+            dir.path().to_string_lossy().into_owned(),
+        )]
+        .into();
+        let mut app = shared::App::build(shared::Config::from_map(&vars).unwrap())
+            .await
+            .unwrap();
+        let user = Uuid::new_v4();
+        let book = app
+            .records
+            .create_book(&shared::domain::NewBook {
+                title: "Dorian Gray".into(),
+                uploader_id: Some(user),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let report = shared::ingest::run_text(&app, book.id, BUNDLED_TEXT.into()).await;
+        assert_eq!(report.status, "completed");
+        let a = std::sync::Arc::get_mut(&mut app).expect("sole owner");
+        if dead == "lexical" {
+            a.lexical =
+                std::sync::Arc::new(TypesenseLexicalIndex::new("http://127.0.0.1:1", "k").unwrap());
+        } else {
+            a.vectors =
+                std::sync::Arc::new(QdrantVectorIndex::new("http://127.0.0.1:1", None).unwrap());
+        }
+        let top = app
+            .records
+            .list_characters(book.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let session = app
+            .records
+            .create_session(&shared::domain::NewSession {
+                id: None,
+                user_id: user,
+                character_id: top.id,
+                book_id: book.id,
+            })
+            .await
+            .unwrap()
+            .id;
+        let server = functions::local::LocalServer::start(app.clone(), ([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        let body = TestServer::chat_body(
+            user,
+            top.id,
+            book.id,
+            session,
+            "Tell me about the portrait Basil painted.",
+        );
+        let events = match chat(
+            &reqwest::Client::new(),
+            &server.url("/character/chat"),
+            &body,
+            |_| {},
+        )
+        .await
+        .unwrap()
+        {
+            ChatOutcome::Streamed(e) => e,
+            ChatOutcome::Rejected(c, b) => panic!("{c} {b}"),
+        };
+        let done = events.last().unwrap();
+        assert_eq!(done["done"], json!(true), "{dead} down: {events:?}");
+        let cited = done["citations"].as_array().unwrap();
+        assert!(
+            !cited.is_empty(),
+            "{dead} down: the other index found nothing: {done}"
+        );
+    }
+}
