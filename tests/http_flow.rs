@@ -588,3 +588,89 @@ async fn one_index_down_the_other_serves() {
         );
     }
 }
+
+/// Reads up to `stop_after` events (all when `None`) of a chat request, with their ids.
+async fn events_with_ids(
+    t: &TestServer,
+    body: &Value,
+    last_event_id: Option<&str>,
+    stop_after: Option<usize>,
+) -> (u16, Vec<(String, Value)>) {
+    use eventsource_stream::Eventsource;
+    use futures::StreamExt;
+    let mut req = t.client.post(t.url("/character/chat")).json(body);
+    if let Some(id) = last_event_id {
+        req = req.header("Last-Event-ID", id);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    if status != 200 {
+        return (status, vec![]);
+    }
+    let mut stream = resp.bytes_stream().eventsource();
+    let mut out = Vec::new();
+    while let Some(ev) = stream.next().await {
+        let ev = ev.unwrap();
+        out.push((ev.id.clone(), serde_json::from_str(&ev.data).unwrap()));
+        if stop_after.is_some_and(|n| out.len() >= n) {
+            break;
+        }
+    }
+    (status, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_stream_resumes_from_last_event_id_without_a_new_generation() {
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::start(&[("LLM_TOKEN_DELAY_MS", "15")]).await;
+    let body = TestServer::chat_body(user, top.id, book, session, "Tell me about the portrait.");
+
+    // The connection drops after five events, mid-reply.
+    let (_, head) = events_with_ids(&t, &body, None, Some(5)).await;
+    assert_eq!(head.len(), 5);
+    let last_id = head.last().unwrap().0.clone();
+    let (turn, seq) = last_id.split_once(':').expect("ids look like turn:seq");
+    assert_eq!(seq, "5");
+
+    // Reconnecting with Last-Event-ID gets the rest of the same reply, following it live.
+    let (status, tail) = events_with_ids(&t, &body, Some(&last_id), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        tail[0].0,
+        format!("{turn}:6"),
+        "resumes right after the last seen event"
+    );
+    let done = &tail.last().unwrap().1;
+    assert_eq!(done["done"], json!(true), "{tail:?}");
+    let text: String = head
+        .iter()
+        .chain(tail.iter())
+        .filter_map(|(_, v)| v["token"].as_str())
+        .collect();
+    assert_eq!(
+        text,
+        done["full_response"].as_str().unwrap(),
+        "nothing lost, nothing doubled"
+    );
+    assert_eq!(
+        t.message_count(session).await,
+        2,
+        "one turn, not a second generation"
+    );
+
+    // The reply just finished: resuming from its start replays it whole, at once.
+    let (_, again) = events_with_ids(&t, &body, Some(&format!("{turn}:0")), None).await;
+    assert_eq!(again.len(), head.len() + tail.len());
+    assert_eq!(t.message_count(session).await, 2);
+
+    // Unknown or malformed ids.
+    let (status, _) = events_with_ids(&t, &body, Some("0123abcd:3"), None).await;
+    assert_eq!(status, 404);
+    let (status, _) = events_with_ids(&t, &body, Some("garbage"), None).await;
+    assert_eq!(status, 400);
+}

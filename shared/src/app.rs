@@ -54,6 +54,8 @@ pub struct App {
     pub llm: Arc<dyn Llm>,
     pub embedder: Arc<dyn Embedder>,
     pub reranker: Arc<dyn Reranker>,
+    /// The events of each session's current reply, for resumption.
+    pub journal: Arc<dyn StreamJournal>,
     /// Per-user rate limits and stream slots, shared by every instance.
     pub limiter: Arc<dyn RateLimiter>,
     /// Where every instance adds its metric deltas (`/metrics` reports the sums).
@@ -166,15 +168,16 @@ impl App {
             Arc<dyn JobQueue>,
             Arc<dyn FleetMetrics>,
             Arc<dyn RateLimiter>,
+            Arc<dyn StreamJournal>,
         );
-        let (cache, lock, queue, fleet, limiter): Kv = match &config.redis_url {
+        let (cache, lock, queue, fleet, limiter, journal): Kv = match &config.redis_url {
             Some(url) => {
                 let r = Arc::new(RedisKv::connect(url).await?);
-                (r.clone(), r.clone(), r.clone(), r.clone(), r)
+                (r.clone(), r.clone(), r.clone(), r.clone(), r.clone(), r)
             }
             None => {
                 let m = Arc::new(MemoryKv::new());
-                (m.clone(), m.clone(), m.clone(), m.clone(), m)
+                (m.clone(), m.clone(), m.clone(), m.clone(), m.clone(), m)
             }
         };
         let lexical: Arc<dyn LexicalIndex> = match &config.typesense_url {
@@ -233,6 +236,7 @@ impl App {
             metrics: Metrics::new().with_emf(config.metrics_emf),
             fleet,
             limiter,
+            journal,
             poller_kick: Notify::new(),
             local_jobs: Mutex::new(Some(rx)),
             config,

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::error::StoreError;
-use crate::ports::{Admission, Cache, FleetMetrics, JobQueue, RateLimiter, SessionLock};
+use crate::ports::{
+    Admission, Cache, FleetMetrics, JobQueue, RateLimiter, SessionLock, StreamJournal,
+};
 
 #[derive(Default)]
 pub struct MemoryKv {
@@ -265,5 +267,38 @@ impl RateLimiter for MemoryKv {
             held.remove(token);
         }
         Ok(())
+    }
+}
+
+/// Journals live in the list map (their TTL is not enforced in memory: one process, few keys).
+#[async_trait]
+impl StreamJournal for MemoryKv {
+    async fn reset(&self, key: &str) -> Result<(), StoreError> {
+        self.with_lists(|lists| {
+            lists.remove(key);
+        })
+    }
+
+    async fn append(
+        &self,
+        key: &str,
+        entries: &[String],
+        _ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.with_lists(|lists| {
+            lists
+                .entry(key.to_string())
+                .or_default()
+                .extend(entries.iter().cloned())
+        })
+    }
+
+    async fn read_from(&self, key: &str, from: usize) -> Result<Vec<String>, StoreError> {
+        self.with_lists(|lists| {
+            lists
+                .get(key)
+                .map(|l| l.iter().skip(from).cloned().collect())
+                .unwrap_or_default()
+        })
     }
 }

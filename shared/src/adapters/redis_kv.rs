@@ -11,7 +11,9 @@ use redis::{AsyncCommands, Script};
 
 use crate::adapters::memory_kv::random_token;
 use crate::error::StoreError;
-use crate::ports::{Admission, Cache, FleetMetrics, JobQueue, RateLimiter, SessionLock};
+use crate::ports::{
+    Admission, Cache, FleetMetrics, JobQueue, RateLimiter, SessionLock, StreamJournal,
+};
 
 /// The hash holding the fleet's metric totals.
 pub const FLEET_METRICS_KEY: &str = "metrics:fleet";
@@ -281,6 +283,29 @@ impl RateLimiter for RedisKv {
 
     async fn free_slot(&self, key: &str, token: &str) -> Result<(), StoreError> {
         self.call(|mut c| async move { c.zrem(key, token).await })
+            .await
+    }
+}
+
+#[async_trait]
+impl StreamJournal for RedisKv {
+    async fn reset(&self, key: &str) -> Result<(), StoreError> {
+        self.call(|mut c| async move { c.del(key).await }).await
+    }
+
+    async fn append(&self, key: &str, entries: &[String], ttl: Duration) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        pipe.rpush(key, entries).ignore();
+        pipe.pexpire(key, ttl.as_millis() as i64).ignore();
+        self.call(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+            .await
+    }
+
+    async fn read_from(&self, key: &str, from: usize) -> Result<Vec<String>, StoreError> {
+        self.call(|mut c| async move { c.lrange(key, from as isize, -1).await })
             .await
     }
 }

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use tokio::sync::mpsc;
 
 use crate::app::App;
 use crate::domain::{Passage, Role};
@@ -13,7 +12,7 @@ use crate::error::ModelError;
 use crate::ports::llm::{ChatMessage, Grounding, LlmEvent, Usage};
 use crate::ports::{LlmRequest, LlmTask};
 
-use super::{emit, ChatEvent, TurnContext};
+use super::{ChatEvent, Emitter, TurnContext};
 
 /// Longest silence tolerated between two tokens.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -105,7 +104,7 @@ pub async fn generate(
     ctx: &TurnContext,
     message: &str,
     passages: &[Passage],
-    tx: &mpsc::Sender<ChatEvent>,
+    out_events: &mut Emitter,
 ) -> Generation {
     let req = build_request(ctx, message, passages);
     let mut out = Generation {
@@ -128,7 +127,7 @@ pub async fn generate(
         match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
             Ok(Some(Ok(LlmEvent::Token(t)))) => {
                 out.text.push_str(&t);
-                emit(tx, ChatEvent::Token(t)).await;
+                out_events.emit(ChatEvent::Token(t)).await;
             }
             Ok(Some(Ok(LlmEvent::Usage(u)))) => out.usage = Some(u),
             Ok(Some(Err(e))) => {

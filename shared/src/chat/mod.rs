@@ -12,6 +12,7 @@ pub mod persist;
 pub mod release;
 pub mod retrieve;
 pub mod rewrite;
+pub mod stream;
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ use crate::http::limits::StreamSlot;
 use crate::ports::llm::Usage;
 
 pub use context::{ContextError, TurnContext};
+pub use stream::{Emitter, Sent};
 
 /// `POST /character/chat` body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,13 +100,13 @@ pub fn spawn_turn(
     ctx: TurnContext,
     req: ChatRequest,
     slot: Option<StreamSlot>,
-) -> mpsc::Receiver<ChatEvent> {
+) -> mpsc::Receiver<Sent> {
     let (tx, rx) = mpsc::channel(256);
     let span =
         tracing::info_span!("chat", session_id = %req.session_id, character_id = %req.character_id);
     tokio::spawn(
         async move {
-            run_turn(app.clone(), ctx, req, tx).await;
+            run_turn(app.clone(), ctx, req, Emitter::new(tx)).await;
             if let Some(slot) = slot {
                 slot.free(&app).await;
             }
@@ -114,46 +116,36 @@ pub fn spawn_turn(
     rx
 }
 
-/// Sends an event; a closed channel (client gone) is not an error: the turn goes on.
-async fn emit(tx: &mpsc::Sender<ChatEvent>, ev: ChatEvent) {
-    let _ = tx.send(ev).await;
-}
-
-async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, tx: mpsc::Sender<ChatEvent>) {
+async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, mut out: Emitter) {
     let held = match lock::acquire(&app, req.session_id).await {
         Ok(Some(h)) => h,
         Ok(None) => {
-            emit(
-                &tx,
-                ChatEvent::Error {
-                    message: "another reply is already streaming for this session".into(),
-                    code: 429,
-                },
-            )
+            out.emit(ChatEvent::Error {
+                message: "another reply is already streaming for this session".into(),
+                code: 429,
+            })
             .await;
-            emit(&tx, ChatEvent::empty_done(app.llm.model())).await;
+            out.emit(ChatEvent::empty_done(app.llm.model())).await;
             return;
         }
         Err(e) => {
             tracing::error!(error = %e, "session lock unavailable");
-            emit(
-                &tx,
-                ChatEvent::Error {
-                    message: "the session lock store is unavailable; try again".into(),
-                    code: 503,
-                },
-            )
+            out.emit(ChatEvent::Error {
+                message: "the session lock store is unavailable; try again".into(),
+                code: 503,
+            })
             .await;
-            emit(&tx, ChatEvent::empty_done(app.llm.model())).await;
+            out.emit(ChatEvent::empty_done(app.llm.model())).await;
             return;
         }
     };
     let keeper = lock::keep_alive(app.clone(), held.clone());
+    out.start_journal(app.clone(), req.session_id).await;
 
     let query = rewrite::rewrite(&app, &ctx, &req.user_message).await;
     let found = retrieve::retrieve(&app, req.book_id, &query).await;
     let passages = fuse::fuse_and_rerank(&app, &query, found).await;
-    let generation = generate::generate(&app, &ctx, &req.user_message, &passages, &tx).await;
+    let generation = generate::generate(&app, &ctx, &req.user_message, &passages, &mut out).await;
 
     let citations: Vec<u32> = passages.iter().map(|p| p.chunk_index).collect();
     let persisted = persist::persist(&app, &ctx, &req.user_message, &generation, &citations).await;
@@ -162,38 +154,29 @@ async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, tx: mpsc::S
 
     match (&generation.error, persisted) {
         (None, Ok(())) => {
-            emit(
-                &tx,
-                ChatEvent::Done {
-                    full_response: generation.text,
-                    citations,
-                    usage: generation.usage,
-                    model: app.llm.model().into(),
-                    offline: app.llm.is_offline(),
-                },
-            )
+            out.emit(ChatEvent::Done {
+                full_response: generation.text,
+                citations,
+                usage: generation.usage,
+                model: app.llm.model().into(),
+                offline: app.llm.is_offline(),
+            })
             .await
         }
         (Some(e), _) => {
             tracing::warn!(error = %e, partial_chars = generation.text.len(), "LLM failed mid-stream");
-            emit(
-                &tx,
-                ChatEvent::Error {
-                    message: format!("the model failed: {e}"),
-                    code: 502,
-                },
-            )
+            out.emit(ChatEvent::Error {
+                message: format!("the model failed: {e}"),
+                code: 502,
+            })
             .await;
         }
         (None, Err(e)) => {
             tracing::error!(error = %e, "turn could not be saved");
-            emit(
-                &tx,
-                ChatEvent::Error {
-                    message: "the reply could not be saved; please retry".into(),
-                    code: 500,
-                },
-            )
+            out.emit(ChatEvent::Error {
+                message: "the reply could not be saved; please retry".into(),
+                code: 500,
+            })
             .await;
         }
     }

@@ -1,17 +1,20 @@
 //! `POST /character/chat`: 400 for a bad body, 404 before the stream for a missing or foreign
-//! session, then SSE: `{"token"}`… `{"done","full_response"}`, or `{"error","code"}` events.
+//! session, then SSE: `{"token"}`… `{"done","full_response"}`, or `{"error","code"}` events,
+//! each with an id. With `Last-Event-ID` the same request resumes that reply from the journal.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, Sse};
 use axum::response::IntoResponse;
 use futures::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app::App;
+use crate::chat::stream::ResumeError;
 use crate::chat::{self, ChatRequest, ContextError};
 
 use super::body::JsonBody;
@@ -21,6 +24,7 @@ use super::limits;
 #[tracing::instrument(skip_all, name = "http.chat", fields(session_id = %req.session_id))]
 pub async fn chat(
     State(app): State<Arc<App>>,
+    headers: HeaderMap,
     JsonBody(req): JsonBody<ChatRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let chars = req.user_message.chars().count();
@@ -33,20 +37,36 @@ pub async fn chat(
             app.config.chat.max_message_chars
         )));
     }
-    let limit = app.config.limits.chat_per_minute;
-    limits::rate(&app, "chat", req.user_id, limit, Duration::from_secs(60)).await?;
+    let resume_from = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| ApiError::bad_request("Last-Event-ID is not text"))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    if resume_from.is_none() {
+        let limit = app.config.limits.chat_per_minute;
+        limits::rate(&app, "chat", req.user_id, limit, Duration::from_secs(60)).await?;
+    }
+    // The session must exist and be the caller's, for a new reply or a resumed one.
     let ctx = chat::context::load(&app, &req).await.map_err(|e| match e {
         ContextError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
         ContextError::Store(e) => ApiError::internal(e),
     })?;
-    let slot = limits::stream_slot(&app, req.user_id).await?;
-    let rx = chat::spawn_turn(app, ctx, req, slot);
-    let events = ReceiverStream::new(rx).enumerate().map(|(i, ev)| {
-        Ok::<_, Infallible>(
-            Event::default()
-                .id(i.to_string())
-                .data(ev.to_json().to_string()),
-        )
-    });
+    let rx = match resume_from {
+        Some(last) => chat::stream::resume(app, req.session_id, &last)
+            .await
+            .map_err(|e| match e {
+                ResumeError::BadId => ApiError::bad_request(e.to_string()),
+                ResumeError::Gone => ApiError::not_found(e.to_string()),
+            })?,
+        None => {
+            let slot = limits::stream_slot(&app, req.user_id).await?;
+            chat::spawn_turn(app, ctx, req, slot)
+        }
+    };
+    let events = ReceiverStream::new(rx)
+        .map(|(id, data)| Ok::<_, Infallible>(Event::default().id(id).data(data.to_string())));
     Ok(Sse::new(events))
 }

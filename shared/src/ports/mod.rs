@@ -12,6 +12,7 @@ pub mod queue;
 pub mod rate_limiter;
 pub mod records;
 pub mod reranker;
+pub mod stream_journal;
 pub mod vector_index;
 
 pub use cache::Cache;
@@ -26,4 +27,5 @@ pub use queue::JobQueue;
 pub use rate_limiter::{Admission, RateLimiter};
 pub use records::Records;
 pub use reranker::Reranker;
+pub use stream_journal::StreamJournal;
 pub use vector_index::VectorIndex;
