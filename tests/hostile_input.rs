@@ -276,7 +276,7 @@ mod bodies {
     }
 
     pub fn rng() -> StdRng {
-        StdRng::seed_from_u64(0x_fa15_afa)
+        StdRng::seed_from_u64(0x0fa1_5afa)
     }
 }
 
