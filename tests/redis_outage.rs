@@ -17,21 +17,24 @@ struct PrivateRedis {
 
 impl PrivateRedis {
     fn start(port: u16) -> PrivateRedis {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (scripts/services.sh installs it)");
+        let redis = PrivateRedis {
+            port,
+            child: Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("redis-server must be installed (scripts/services.sh installs it)"),
+        };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return PrivateRedis { port, child };
+                return redis;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -48,6 +51,7 @@ impl PrivateRedis {
 impl Drop for PrivateRedis {
     fn drop(&mut self) {
         let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
