@@ -674,3 +674,106 @@ async fn a_dropped_stream_resumes_from_last_event_id_without_a_new_generation() 
     let (status, _) = events_with_ids(&t, &body, Some("garbage"), None).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supabase_user_tokens_must_name_the_user() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    const SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters";
+    let t = TestServer::start(&[("SUPABASE_JWT_SECRET", SECRET)]).await;
+    let user = Uuid::new_v4();
+    let token = |sub: Uuid, secret: &str, exp_from_now: i64| {
+        let claims = json!({
+            "sub": sub.to_string(),
+            "aud": "authenticated",
+            "role": "authenticated",
+            "exp": chrono::Utc::now().timestamp() + exp_from_now,
+        });
+        encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    // Ingest as the user (their own token).
+    let files = file_server(vec![("/d.txt", BUNDLED_TEXT.to_string())]).await;
+    let book = t.add_book(user).await;
+    let submit = |bearer: Option<String>| {
+        let mut req = t
+            .client
+            .post(t.url("/character/processing"))
+            .json(&json!({"book_id": book, "user_id": user, "file_url": format!("{files}/d.txt")}));
+        if let Some(b) = bearer {
+            req = req.bearer_auth(b);
+        }
+        req.send()
+    };
+    assert_eq!(submit(None).await.unwrap().status(), 401);
+    assert_eq!(
+        submit(Some(token(
+            user,
+            "wrong-secret-wrong-secret-wrong-secret",
+            600
+        )))
+        .await
+        .unwrap()
+        .status(),
+        401
+    );
+    assert_eq!(
+        submit(Some(token(user, SECRET, -600)))
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "expired"
+    );
+    assert_eq!(
+        submit(Some(token(Uuid::new_v4(), SECRET, 600)))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        t.app.queue.len(PROCESSING_QUEUE).await.unwrap(),
+        0,
+        "refusals queued nothing"
+    );
+    assert_eq!(
+        submit(Some(token(user, SECRET, 600)))
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    functions::demo::wait_for_ingestion(&t.app, book, Duration::from_secs(120))
+        .await
+        .unwrap();
+
+    let top = t.app.records.list_characters(book).await.unwrap().remove(0);
+    let session = t.add_session(user, book, top.id).await;
+    let body = TestServer::chat_body(user, top.id, book, session, "Hello?");
+    let post = |bearer: String| {
+        t.client
+            .post(t.url("/character/chat"))
+            .bearer_auth(bearer)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        post(token(Uuid::new_v4(), SECRET, 600))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let ok = post(token(user, SECRET, 600)).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("\"done\":true"));
+    assert_eq!(
+        t.message_count(session).await,
+        2,
+        "only the authorised chat wrote"
+    );
+}

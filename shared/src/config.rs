@@ -131,6 +131,9 @@ pub struct Config {
     /// `*` or neither set: any public host).
     pub allowed_file_hosts: Option<Vec<String>>,
     pub backend_api_key: Option<String>,
+    /// Supabase JWT secret: business requests must carry the reader's token (`sub` = `user_id`).
+    pub supabase_jwt_secret: Option<String>,
+    pub supabase_jwt_audience: String,
     pub schema: SchemaNames,
     pub chat: ChatSettings,
     pub jobs: JobSettings,
@@ -349,6 +352,11 @@ impl Config {
             allow_loopback_urls: env.flag("FALSAFA_ALLOW_LOOPBACK_URLS")?,
             allowed_file_hosts: allowed_file_hosts(&env)?,
             backend_api_key: env.get("BACKEND_API_KEY").map(Into::into),
+            supabase_jwt_secret: env.get("SUPABASE_JWT_SECRET").map(Into::into),
+            supabase_jwt_audience: env
+                .get("SUPABASE_JWT_AUDIENCE")
+                .unwrap_or("authenticated")
+                .into(),
             schema,
             chat,
             jobs,

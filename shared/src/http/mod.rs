@@ -9,6 +9,7 @@ pub mod limits;
 pub mod metrics_layer;
 pub mod ops;
 pub mod processing;
+pub mod user_token;
 
 use std::sync::Arc;
 

@@ -33,8 +33,10 @@ pub struct ProcessingRequest {
 #[tracing::instrument(skip_all, name = "http.processing", fields(book_id = %req.book_id))]
 pub async fn submit(
     State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
     JsonBody(req): JsonBody<ProcessingRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
+    super::user_token::require_user(&app, &headers, req.user_id)?;
     if req.file_url.len() > 4096 {
         return Err(ApiError::bad_request(
             "file_url is longer than 4096 characters",
