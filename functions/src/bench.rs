@@ -167,21 +167,46 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Peak resident set of this process (Linux `VmHWM`), in MB.
 pub fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident memory now (Linux), in MB.
+pub fn rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// The shape of a chat load.
+pub struct ChatLoad {
+    pub sessions: usize,
+    pub requests: usize,
+    /// Pause between tokens after the first (the offline responder's first token is immediate).
+    pub token_delay: std::time::Duration,
+    /// Sessions start at random moments within this span (0: all at once, a burst).
+    pub ramp: std::time::Duration,
 }
 
 /// Chat load on the real HTTP route over loopback, on the configured stores and LLM (the
 /// offline responder emits its first token at once, so the overhead is the backend's own):
 /// `sessions` concurrent sessions each send `requests` messages one after another.
 /// overhead = request sent → first token event received; turn = request sent → stream closed.
-pub async fn chat(sessions: usize, requests: usize) -> anyhow::Result<Value> {
+pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
+    let ChatLoad {
+        sessions,
+        requests,
+        token_delay,
+        ramp,
+    } = load;
     use crate::local::LocalServer;
     use crate::sse_client;
     let mut config = Config::from_env()?;
@@ -195,7 +220,12 @@ pub async fn chat(sessions: usize, requests: usize) -> anyhow::Result<Value> {
         processing_per_hour: 0,
         streams_per_user: 0,
     };
-    let app = App::build(config).await?;
+    let mut app = App::build(config).await?;
+    if !token_delay.is_zero() {
+        let a = std::sync::Arc::get_mut(&mut app).expect("not shared yet");
+        let paced = shared::adapters::paced_llm::PacedLlm::new(a.llm.clone(), token_delay);
+        a.llm = std::sync::Arc::new(paced.replies_only());
+    }
     let book = app
         .records
         .create_book(&NewBook {
@@ -216,6 +246,19 @@ pub async fn chat(sessions: usize, requests: usize) -> anyhow::Result<Value> {
         LocalServer::start(app.clone(), std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let client = crate::local::keyed_client(&key, sessions)?;
     let url = server.url("/character/chat");
+    let rss_before_load = rss_mb();
+    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = tokio::spawn({
+        let sampling = sampling.clone();
+        async move {
+            let mut max = 0.0f64;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                max = max.max(rss_mb());
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            max
+        }
+    });
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..sessions {
@@ -230,7 +273,9 @@ pub async fn chat(sessions: usize, requests: usize) -> anyhow::Result<Value> {
             })
             .await?;
         let (client, url, top_id, book_id) = (client.clone(), url.clone(), top.id, book.id);
+        let start_after = ramp.mul_f64(rand::random::<f64>());
         tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(start_after).await;
             let mut samples = Vec::new();
             for i in 0..requests {
                 let body = json!({"user_id": user, "character_id": top_id, "book_id": book_id, "session_id": s.id,
@@ -260,6 +305,8 @@ pub async fn chat(sessions: usize, requests: usize) -> anyhow::Result<Value> {
         }
     }
     let wall = started.elapsed().as_secs_f64();
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let rss_under_load = sampler.await?;
     server.stop().await;
     overhead.sort_by(f64::total_cmp);
     turn.sort_by(f64::total_cmp);
@@ -272,6 +319,10 @@ pub async fn chat(sessions: usize, requests: usize) -> anyhow::Result<Value> {
         "turn_ms": stat(&turn),
         "throughput_rps": ((turn.len() as f64 / wall) * 10.0).round() / 10.0,
         "peak_rss_mb": peak_rss_mb(),
+        "rss_before_load_mb": rss_before_load,
+        "rss_under_load_mb": rss_under_load,
         "llm": app.llm.model(),
+        "token_delay_ms": token_delay.as_millis() as u64,
+        "ramp_ms": ramp.as_millis() as u64,
     }))
 }

@@ -66,6 +66,7 @@ pub fn check(role: Role, config: &Config) -> Result<(), InitError> {
 /// Logs as JSON (unless `LOG_FORMAT` says otherwise), reads and checks the configuration for
 /// `role`, and opens the stores.
 pub async fn start(role: Role) -> Result<Arc<App>, InitError> {
+    crate::memory::limit_arenas();
     shared::telemetry::init_tracing_as("info", true);
     let config = Config::from_env()?;
     check(role, &config)?;

@@ -6,4 +6,5 @@ pub mod demo;
 pub mod dev;
 pub mod lambda;
 pub mod local;
+pub mod memory;
 pub mod sse_client;

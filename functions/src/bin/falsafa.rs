@@ -1,6 +1,7 @@
 //! `falsafa`: the local all-in-one runner (serve, demo, extract, dev commands).
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use functions::{bench, demo, dev, local};
@@ -108,6 +109,13 @@ enum BenchCmd {
         sessions: usize,
         #[arg(long, default_value_t = 10)]
         requests: usize,
+        /// Pause between streamed tokens (the first comes at once): a model's pace, so the
+        /// streams overlap as real ones do.
+        #[arg(long, default_value_t = 20)]
+        token_delay_ms: u64,
+        /// Sessions start at random moments within this span instead of all at once.
+        #[arg(long, default_value_t = 0)]
+        ramp_ms: u64,
         #[arg(long)]
         json: bool,
         #[arg(long)]
@@ -164,6 +172,7 @@ fn print(v: &serde_json::Value, json: bool) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    functions::memory::limit_arenas();
     let cli = Cli::parse();
     let quiet = !matches!(cli.cmd, Cmd::Serve { .. });
     shared::telemetry::init_tracing(if quiet {
@@ -230,12 +239,20 @@ async fn main() -> anyhow::Result<()> {
                 BenchCmd::Chat {
                     sessions,
                     requests,
+                    token_delay_ms,
+                    ramp_ms,
                     json,
                     data_dir,
                 },
         } => {
             config(data_dir)?;
-            print(&bench::chat(sessions, requests).await?, json)
+            let load = bench::ChatLoad {
+                sessions,
+                requests,
+                token_delay: Duration::from_millis(token_delay_ms),
+                ramp: Duration::from_millis(ramp_ms),
+            };
+            print(&bench::chat(load).await?, json)
         }
         Cmd::Migrate { database_url } => {
             use shared::adapters::postgres_records::{migrate, PostgresRecords};

@@ -1,4 +1,4 @@
-//! Wraps any LLM and spaces its tokens (`LLM_TOKEN_DELAY_MS`): gives the offline responder a
+//! Wraps any LLM and spaces its tokens after the first (`LLM_TOKEN_DELAY_MS`): gives the offline responder a
 //! model's pace for demos, load tests and the concurrency tests (two chats that must overlap).
 
 use std::sync::Arc;
@@ -9,16 +9,28 @@ use futures::StreamExt;
 
 use crate::error::ModelError;
 use crate::ports::llm::LlmStream;
-use crate::ports::{Llm, LlmRequest};
+use crate::ports::{Llm, LlmRequest, LlmTask};
 
 pub struct PacedLlm {
     inner: Arc<dyn Llm>,
     delay: Duration,
+    replies_only: bool,
 }
 
 impl PacedLlm {
     pub fn new(inner: Arc<dyn Llm>, delay: Duration) -> Self {
-        PacedLlm { inner, delay }
+        PacedLlm {
+            inner,
+            delay,
+            replies_only: false,
+        }
+    }
+
+    /// Paces only the chat reply (`bench chat`: rewrite and summary stay instant, so the
+    /// overhead measured is the backend's own).
+    pub fn replies_only(mut self) -> Self {
+        self.replies_only = true;
+        self
     }
 }
 
@@ -33,10 +45,15 @@ impl Llm for PacedLlm {
     }
 
     async fn stream(&self, req: LlmRequest) -> Result<LlmStream, ModelError> {
-        let delay = self.delay;
+        let paced = !self.replies_only || req.task == LlmTask::Reply;
+        let delay = if paced { self.delay } else { Duration::ZERO };
         let s = self.inner.stream(req).await?;
-        Ok(Box::pin(s.then(move |ev| async move {
-            tokio::time::sleep(delay).await;
+        // The first token comes at once (as from a model whose prompt is processed); the
+        // others are spaced by `delay`.
+        Ok(Box::pin(s.enumerate().then(move |(i, ev)| async move {
+            if i > 0 && !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             ev
         })))
     }
