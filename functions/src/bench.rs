@@ -326,3 +326,55 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
         "ramp_ms": ramp.as_millis() as u64,
     }))
 }
+
+/// Cold start of `falsafa serve`: spawns this binary `runs` times on a fresh data directory and
+/// a free port and times exec → first `200` on `/health` (polled over raw TCP every 0.5 ms).
+pub async fn startup(runs: usize) -> anyhow::Result<Value> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exe = std::env::current_exe()?;
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        let dir = tempfile_dir()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let t = Instant::now();
+        let mut child = tokio::process::Command::new(&exe)
+            .args(["serve", "--addr", &addr, "--data-dir"])
+            .arg(&dir)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let ready = loop {
+            anyhow::ensure!(t.elapsed().as_secs() < 10, "serve did not answer /health");
+            if let Ok(mut conn) = tokio::net::TcpStream::connect(&addr).await {
+                conn.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                    .await?;
+                let mut buf = Vec::new();
+                conn.read_to_end(&mut buf).await?;
+                if buf.starts_with(b"HTTP/1.1 200") {
+                    break t.elapsed().as_secs_f64() * 1000.0;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_micros(500)).await;
+        };
+        child.kill().await?;
+        let _ = std::fs::remove_dir_all(&dir);
+        samples.push(ready);
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(json!({
+        "runs": runs,
+        "exec_to_health_ms": {"p50": percentile(&samples, 0.5), "max": samples.last().copied().unwrap_or(0.0)},
+    }))
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir =
+        std::env::temp_dir().join(format!("falsafa-startup-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

@@ -130,6 +130,13 @@ enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// `falsafa serve` from exec to its first 200 on /health.
+    Startup {
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// One ingestion of a novel on the configured stores.
     Ingest {
         file: PathBuf,
@@ -254,6 +261,9 @@ async fn main() -> anyhow::Result<()> {
             };
             print(&bench::chat(load).await?, json)
         }
+        Cmd::Bench {
+            cmd: BenchCmd::Startup { runs, json },
+        } => print(&bench::startup(runs).await?, json),
         Cmd::Migrate { database_url } => {
             use shared::adapters::postgres_records::{migrate, PostgresRecords};
             let pg = PostgresRecords::connect(&database_url, Default::default()).await?;
