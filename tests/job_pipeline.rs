@@ -21,6 +21,26 @@ use uuid::Uuid;
 
 const JOBS: usize = 200;
 
+/// The book is `completed` with characters, none twice; returns their names.
+async fn completed_without_duplicates(app: &App, book: Uuid) -> Vec<String> {
+    let row = app.records.get_book(book).await.unwrap().unwrap();
+    assert_eq!(row.processing_status, ProcessingStatus::Completed);
+    let names: Vec<String> = app
+        .records
+        .list_characters(book)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let unique: HashSet<&String> = names.iter().collect();
+    assert!(
+        !names.is_empty() && unique.len() == names.len(),
+        "duplicate characters: {names:?}"
+    );
+    names
+}
+
 /// The first part of the bundled novel: enough for real characters, quick to ingest.
 fn short_book() -> String {
     let mut end = 12_000;
@@ -218,21 +238,7 @@ async fn a_poller_killed_at_random_points_loses_nothing_and_the_worker_runs_each
         "each job's ingestion must run exactly once"
     );
     for job in &arrived {
-        let book = app.records.get_book(job.book_id).await.unwrap().unwrap();
-        assert_eq!(book.processing_status, ProcessingStatus::Completed);
-        let names: Vec<String> = app
-            .records
-            .list_characters(job.book_id)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
-        let unique: HashSet<&String> = names.iter().collect();
-        assert!(
-            !names.is_empty() && unique.len() == names.len(),
-            "{names:?}"
-        );
+        completed_without_duplicates(&app, job.book_id).await;
     }
 }
 
@@ -308,19 +314,7 @@ async fn a_worker_killed_mid_job_is_redelivered_and_completes_without_duplicates
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let resp = functions::lambda::handle_sqs(&app, event(2)).await;
     assert!(resp.batch_item_failures.is_empty(), "{resp:?}");
-    let done = app.records.get_book(book.id).await.unwrap().unwrap();
-    assert_eq!(done.processing_status, ProcessingStatus::Completed);
-
-    let names: Vec<String> = app
-        .records
-        .list_characters(book.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
-    let unique: HashSet<&String> = names.iter().collect();
-    assert_eq!(unique.len(), names.len(), "duplicate characters: {names:?}");
+    let names = completed_without_duplicates(&app, book.id).await;
     let n = app.vectors.count(book.id).await.unwrap().expect("vectors");
     let mut ids = app
         .lexical
