@@ -72,3 +72,63 @@ pub fn write(deltas: &[(String, f64)]) {
         println!("{doc}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_become_one_document_per_label_set() {
+        let deltas = vec![
+            (
+                r#"http_requests_total{endpoint="/health",method="GET",status_code="200"}"#
+                    .to_string(),
+                3.0,
+            ),
+            (
+                r#"processing_pipeline_duration_seconds_bucket{phase="index",le="0.5"}"#
+                    .to_string(),
+                1.0,
+            ),
+            (
+                r#"processing_pipeline_duration_seconds_sum{phase="index"}"#.to_string(),
+                0.25,
+            ),
+            (
+                r#"processing_pipeline_duration_seconds_count{phase="index"}"#.to_string(),
+                1.0,
+            ),
+            ("processing_jobs_queued_total".to_string(), 2.0),
+        ];
+        let docs = documents(&deltas, "falsafa-ops", 1_700_000_000_000);
+        assert_eq!(docs.len(), 3, "{docs:#?}");
+        let http = docs.iter().find(|d| d.get("endpoint").is_some()).unwrap();
+        assert_eq!(http["http_requests_total"], 3.0);
+        assert_eq!(http["status_code"], "200");
+        assert_eq!(http["function"], "falsafa-ops");
+        let aws = &http["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(aws["Namespace"], "Falsafa");
+        assert_eq!(
+            aws["Dimensions"][0],
+            json!(["function", "endpoint", "method", "status_code"])
+        );
+        let phase = docs.iter().find(|d| d.get("phase").is_some()).unwrap();
+        assert_eq!(phase["processing_pipeline_duration_seconds_sum"], 0.25);
+        assert!(phase
+            .get("processing_pipeline_duration_seconds_bucket")
+            .is_none());
+        let units: Vec<&str> = phase["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Unit"].as_str().unwrap())
+            .collect();
+        assert!(units.contains(&"Seconds") && units.contains(&"Count"));
+        assert_eq!(
+            docs.iter()
+                .filter(|d| d.get("processing_jobs_queued_total").is_some())
+                .count(),
+            1
+        );
+    }
+}
