@@ -81,6 +81,20 @@ impl ChatEvent {
         }
     }
 
+    /// The `data:` text of the event, serialised once. A token (the hot path) is written
+    /// straight from the borrowed text, without building a JSON tree.
+    pub fn to_data(&self) -> String {
+        #[derive(Serialize)]
+        struct TokenData<'a> {
+            token: &'a str,
+        }
+        match self {
+            ChatEvent::Token(t) => serde_json::to_string(&TokenData { token: t })
+                .unwrap_or_else(|_| self.to_json().to_string()),
+            other => other.to_json().to_string(),
+        }
+    }
+
     /// A `done` event that ends a stream which produced no reply.
     pub fn empty_done(model: &str) -> ChatEvent {
         ChatEvent::Done {
@@ -179,5 +193,20 @@ async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, mut out: Em
             })
             .await;
         }
+    }
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_token_path_writes_the_same_json() {
+        for t in ["plain", "with \"quotes\" and \\ and\nnewline", "ünï💥", ""] {
+            let ev = ChatEvent::Token(t.to_string());
+            assert_eq!(ev.to_data(), ev.to_json().to_string());
+        }
+        let done = ChatEvent::empty_done("m");
+        assert_eq!(done.to_data(), done.to_json().to_string());
     }
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -15,8 +15,8 @@ use crate::app::App;
 
 use super::ChatEvent;
 
-/// An event as sent: its SSE id and its `data` JSON.
-pub type Sent = (String, Value);
+/// An event as sent: its SSE id and its `data` JSON text.
+pub type Sent = (String, String);
 
 /// How long a finished reply stays resumable.
 pub const JOURNAL_TTL: Duration = Duration::from_secs(600);
@@ -74,9 +74,10 @@ impl Emitter {
     pub async fn emit(&mut self, ev: ChatEvent) {
         self.seq += 1;
         let id = format!("{}:{}", self.turn, self.seq);
-        let data = ev.to_json();
+        let data = ev.to_data();
         if let Some(journal) = &self.journal {
-            let _ = journal.send(json!({ "id": id, "data": data }).to_string());
+            // `id` is `<hex>:<digits>` and `data` is JSON: the entry needs no escaping.
+            let _ = journal.send(format!(r#"{{"id":"{id}","data":{data}}}"#));
         }
         let _ = self.tx.send((id, data)).await;
     }
@@ -95,7 +96,7 @@ pub enum ResumeError {
 
 fn parse(entry: &str) -> Option<(String, Value)> {
     let v: Value = serde_json::from_str(entry).ok()?;
-    Some((v["id"].as_str()?.to_string(), v["data"].clone()))
+    Some((v["id"].as_str()?.to_string(), v.get("data")?.clone()))
 }
 
 fn split_id(id: &str) -> Option<(&str, u64)> {
@@ -142,7 +143,7 @@ pub async fn resume(
                     continue;
                 }
                 let last = is_final(&data);
-                if tx.send((id, data)).await.is_err() || last {
+                if tx.send((id, data.to_string())).await.is_err() || last {
                     return;
                 }
             }

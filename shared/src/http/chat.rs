@@ -68,6 +68,6 @@ pub async fn chat(
         }
     };
     let events = ReceiverStream::new(rx)
-        .map(|(id, data)| Ok::<_, Infallible>(Event::default().id(id).data(data.to_string())));
+        .map(|(id, data)| Ok::<_, Infallible>(Event::default().id(id).data(data)));
     Ok(Sse::new(events))
 }
