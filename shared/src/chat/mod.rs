@@ -81,17 +81,16 @@ impl ChatEvent {
         }
     }
 
-    /// The `data:` text of the event, serialised once. A token (the hot path) is written
+    /// Writes the `data:` JSON of the event into `out`. A token (the hot path) is written
     /// straight from the borrowed text, without building a JSON tree.
-    pub fn to_data(&self) -> String {
+    pub fn write_data(&self, out: impl std::io::Write) -> serde_json::Result<()> {
         #[derive(Serialize)]
         struct TokenData<'a> {
             token: &'a str,
         }
         match self {
-            ChatEvent::Token(t) => serde_json::to_string(&TokenData { token: t })
-                .unwrap_or_else(|_| self.to_json().to_string()),
-            other => other.to_json().to_string(),
+            ChatEvent::Token(t) => serde_json::to_writer(out, &TokenData { token: t }),
+            other => serde_json::to_writer(out, &other.to_json()),
         }
     }
 
@@ -202,11 +201,16 @@ mod event_tests {
 
     #[test]
     fn the_fast_token_path_writes_the_same_json() {
+        let data = |ev: &ChatEvent| {
+            let mut out = Vec::new();
+            ev.write_data(&mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
         for t in ["plain", "with \"quotes\" and \\ and\nnewline", "ünï💥", ""] {
             let ev = ChatEvent::Token(t.to_string());
-            assert_eq!(ev.to_data(), ev.to_json().to_string());
+            assert_eq!(data(&ev), ev.to_json().to_string());
         }
         let done = ChatEvent::empty_done("m");
-        assert_eq!(done.to_data(), done.to_json().to_string());
+        assert_eq!(data(&done), done.to_json().to_string());
     }
 }

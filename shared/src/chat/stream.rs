@@ -1,5 +1,7 @@
-//! The reply's event stream. Each event gets an id `{turn}:{seq}`; once the turn holds its
-//! session lock, every event is also journalled (`chat:stream:{session_id}`, batched by a writer
+//! The reply's event stream, as ready-to-send SSE frames (`id: {turn}:{seq}\ndata: {json}\n\n`)
+//! written into one growing buffer and split off it, so a token costs no allocation of its own
+//! here (the buffer grows in blocks; frames share it). Once the turn holds its session lock,
+//! every frame is also journalled (`chat:stream:{session_id}`, batched by a writer
 //! task so the token path never waits on Redis), and a client that reconnects with
 //! `Last-Event-ID` is served the rest of that reply from the journal (`resume`) instead of a new
 //! generation: while the turn is still going it follows the journal until the final event.
@@ -7,6 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -15,8 +18,11 @@ use crate::app::App;
 
 use super::ChatEvent;
 
-/// An event as sent: its SSE id and its `data` JSON text.
-pub type Sent = (String, String);
+/// One complete SSE frame.
+pub type Sent = Bytes;
+
+/// How much frame buffer is reserved at a time.
+const FRAME_BLOCK: usize = 16 * 1024;
 
 /// How long a finished reply stays resumable.
 pub const JOURNAL_TTL: Duration = Duration::from_secs(600);
@@ -34,7 +40,8 @@ pub struct Emitter {
     tx: mpsc::Sender<Sent>,
     turn: String,
     seq: u64,
-    journal: Option<mpsc::UnboundedSender<String>>,
+    frames: BytesMut,
+    journal: Option<mpsc::UnboundedSender<Bytes>>,
 }
 
 impl Emitter {
@@ -43,6 +50,7 @@ impl Emitter {
             tx,
             turn: Uuid::new_v4().simple().to_string(),
             seq: 0,
+            frames: BytesMut::with_capacity(FRAME_BLOCK),
             journal: None,
         }
     }
@@ -55,13 +63,17 @@ impl Emitter {
             tracing::warn!(error = %e, "stream journal unavailable; this reply cannot be resumed");
             return;
         }
-        let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Bytes>();
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
                 while let Ok(more) = rx.try_recv() {
                     batch.push(more);
                 }
+                let batch: Vec<String> = batch
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
                 if let Err(e) = app.journal.append(&key, &batch, JOURNAL_TTL).await {
                     tracing::warn!(error = %e, "stream journal write failed");
                 }
@@ -72,14 +84,22 @@ impl Emitter {
 
     /// Sends one event; a client that has gone away is not an error (the turn goes on).
     pub async fn emit(&mut self, ev: ChatEvent) {
+        use std::fmt::Write as _;
         self.seq += 1;
-        let id = format!("{}:{}", self.turn, self.seq);
-        let data = ev.to_data();
-        if let Some(journal) = &self.journal {
-            // `id` is `<hex>:<digits>` and `data` is JSON: the entry needs no escaping.
-            let _ = journal.send(format!(r#"{{"id":"{id}","data":{data}}}"#));
+        if self.frames.capacity() - self.frames.len() < 512 {
+            self.frames.reserve(FRAME_BLOCK);
         }
-        let _ = self.tx.send((id, data)).await;
+        let _ = write!(self.frames, "id: {}:{}\ndata: ", self.turn, self.seq);
+        if ev.write_data((&mut self.frames).writer()).is_err() {
+            self.frames
+                .extend_from_slice(br#"{"error":"unserialisable event","code":500}"#);
+        }
+        self.frames.extend_from_slice(b"\n\n");
+        let frame = self.frames.split().freeze();
+        if let Some(journal) = &self.journal {
+            let _ = journal.send(frame.clone());
+        }
+        let _ = self.tx.send(frame).await;
     }
 }
 
@@ -94,9 +114,18 @@ pub enum ResumeError {
     Gone,
 }
 
-fn parse(entry: &str) -> Option<(String, Value)> {
-    let v: Value = serde_json::from_str(entry).ok()?;
-    Some((v["id"].as_str()?.to_string(), v.get("data")?.clone()))
+/// The id and `data` JSON of a journalled frame.
+fn parse(frame: &str) -> Option<(String, Value)> {
+    let mut id = None;
+    let mut data = None;
+    for line in frame.lines() {
+        if let Some(v) = line.strip_prefix("id: ") {
+            id = Some(v.to_string());
+        } else if let Some(v) = line.strip_prefix("data: ") {
+            data = serde_json::from_str(v).ok();
+        }
+    }
+    Some((id?, data?))
 }
 
 fn split_id(id: &str) -> Option<(&str, u64)> {
@@ -137,13 +166,16 @@ pub async fn resume(
         let mut read = 0;
         loop {
             read += batch.len();
-            for (id, data) in batch.iter().filter_map(|e| parse(e)) {
+            for frame in batch {
+                let Some((id, data)) = parse(&frame) else {
+                    continue;
+                };
                 let seq = split_id(&id).map_or(0, |(_, s)| s);
                 if seq <= last_seq {
                     continue;
                 }
                 let last = is_final(&data);
-                if tx.send((id, data.to_string())).await.is_err() || last {
+                if tx.send(Bytes::from(frame)).await.is_err() || last {
                     return;
                 }
             }

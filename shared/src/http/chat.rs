@@ -6,9 +6,10 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::State;
+use axum::http::header;
 use axum::http::HeaderMap;
-use axum::response::sse::{Event, Sse};
 use axum::response::IntoResponse;
 use futures::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
@@ -67,7 +68,13 @@ pub async fn chat(
             chat::spawn_turn(app, ctx, req, slot)
         }
     };
-    let events = ReceiverStream::new(rx)
-        .map(|(id, data)| Ok::<_, Infallible>(Event::default().id(id).data(data)));
-    Ok(Sse::new(events))
+    // The frames are complete SSE events already (`chat::stream`): the body just forwards them.
+    let frames = ReceiverStream::new(rx).map(Ok::<_, Infallible>);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(frames),
+    ))
 }
