@@ -21,6 +21,25 @@ use uuid::Uuid;
 
 const JOBS: usize = 200;
 
+/// A new book and the job that ingests it from `files`/book.txt.
+async fn new_book_job(app: &App, title: &str, files: &str) -> Job {
+    let book = app
+        .records
+        .create_book(&NewBook {
+            title: title.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    Job {
+        job_id: Uuid::new_v4().to_string(),
+        book_id: book.id,
+        file_url: format!("{}/book.txt", files.trim_end_matches('/')),
+        user_id: Uuid::new_v4(),
+        enqueued_at: chrono::Utc::now(),
+    }
+}
+
 /// The book is `completed` with characters, none twice; returns their names.
 async fn completed_without_duplicates(app: &App, book: Uuid) -> Vec<String> {
     let row = app.records.get_book(book).await.unwrap().unwrap();
@@ -96,26 +115,7 @@ async fn a_poller_killed_at_random_points_loses_nothing_and_the_worker_runs_each
 
     let mut expected = HashSet::new();
     for i in 0..JOBS {
-        let book = app
-            .records
-            .create_book(&NewBook {
-                id: None,
-                title: format!("Book {i}"),
-                author: None,
-                description: None,
-                uploader_id: None,
-                file_path: None,
-                is_public: false,
-            })
-            .await
-            .unwrap();
-        let job = Job {
-            job_id: Uuid::new_v4().to_string(),
-            book_id: book.id,
-            file_url: format!("{}/book.txt", files.trim_end_matches('/')),
-            user_id: Uuid::new_v4(),
-            enqueued_at: chrono::Utc::now(),
-        };
+        let job = new_book_job(&app, &format!("Book {i}"), &files).await;
         app.queue
             .push(PROCESSING_QUEUE, &serde_json::to_string(&job).unwrap())
             .await
@@ -259,21 +259,8 @@ async fn a_worker_killed_mid_job_is_redelivered_and_completes_without_duplicates
     .collect();
     let app = App::build(Config::from_map(&vars).unwrap()).await.unwrap();
     let files = file_server(vec![("/book.txt", BUNDLED_TEXT.to_string())]).await;
-    let book = app
-        .records
-        .create_book(&NewBook {
-            title: "Dorian Gray".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let job = Job {
-        job_id: Uuid::new_v4().to_string(),
-        book_id: book.id,
-        file_url: format!("{}/book.txt", files.trim_end_matches('/')),
-        user_id: Uuid::new_v4(),
-        enqueued_at: chrono::Utc::now(),
-    };
+    let job = new_book_job(&app, "Dorian Gray", &files).await;
+    let book = app.records.get_book(job.book_id).await.unwrap().unwrap();
     let event = |receive_count: u32| -> SqsEvent {
         serde_json::from_value(json!({"Records": [{
             "messageId": "m-1",
