@@ -68,3 +68,29 @@ pub async fn session_new(
         .context("creating the session row")?;
     Ok(serde_json::to_value(s)?)
 }
+
+/// `falsafa extract`: the characters of a text file, most important first; with `all_quotes`,
+/// each also lists every quotation attributed to it, as byte offsets in the file.
+pub fn extract(file: &Path, limit: usize, all_quotes: bool) -> anyhow::Result<Value> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let body = shared::ingest::fetch::strip_front_matter(&text);
+    let offset = body.as_ptr() as usize - text.as_ptr() as usize;
+    let profiles = shared::extract::analyse(body).profiles(limit);
+    let mut out = serde_json::to_value(&profiles)?;
+    if all_quotes {
+        if let Some(list) = out.as_array_mut() {
+            for (p, v) in profiles.iter().zip(list) {
+                v["all_quotes"] = p
+                    .all_quotes
+                    .iter()
+                    .map(|q| {
+                        json!({"text": q.text, "start": q.start + offset, "end": q.end + offset,
+                               "confidence": (q.confidence * 100.0).round() / 100.0})
+                    })
+                    .collect();
+            }
+        }
+    }
+    Ok(out)
+}

@@ -48,6 +48,9 @@ enum Cmd {
         json: bool,
         #[arg(long, default_value_t = 200)]
         limit: usize,
+        /// Add every attributed quotation per character: {"text","start","end","confidence"}.
+        #[arg(long)]
+        all_quotes: bool,
     },
     /// Apply the PostgreSQL migrations (tables, RLS policies, turn function) to DATABASE_URL.
     Migrate {
@@ -212,13 +215,12 @@ async fn main() -> anyhow::Result<()> {
                 println!("{out}");
             }
         }
-        Cmd::Extract { file, json, limit } => {
-            let text = std::fs::read_to_string(&file)?;
-            let profiles =
-                shared::extract::analyse(shared::ingest::fetch::strip_front_matter(&text))
-                    .profiles(limit);
-            print(&serde_json::to_value(profiles)?, json);
-        }
+        Cmd::Extract {
+            file,
+            json,
+            limit,
+            all_quotes,
+        } => print(&dev::extract(&file, limit, all_quotes)?, json),
         Cmd::Bench {
             cmd: BenchCmd::Extract { file, runs, json },
         } => print(&bench::extract(&file, runs)?, json),

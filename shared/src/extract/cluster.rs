@@ -1,18 +1,62 @@
 //! Alias clustering: full names first, then "Title Surname", then lone words, each joined to the
-//! one compatible character it can mean (given name, surname, nickname), never across genders or
-//! across Mr/Mrs/Miss, so Mr. Bennet and Mrs. Bennet stay two people. Linear in distinct forms
-//! times the characters sharing a word (indexed by word), so hundreds of characters stay fast.
+//! one character it can mean, and only on evidence: a full name seen with its parts, a title and
+//! surname that fit exactly one person of that book. Never across genders (from titles, given
+//! names, or the pronouns that follow a form), across Mr/Mrs/Miss or different ranks ("Mr." and
+//! "Admiral" Crawford), nor between two forms the book names side by side in one sentence. A
+//! word several characters share ("Knightley" in a family of Knightleys) is nobody's alias.
+//! Linear in distinct forms times the characters sharing a word (indexed by word).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::lexicon::{self, Gender, TitleClass};
 use super::mentions::Mention;
+use super::tokens::{Kind, Token};
 
 /// A distinct way the book writes a name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FormKey {
     pub title: Option<TitleClass>,
+    /// The title as written, lower case without its period ("mr", "captain").
+    pub title_word: Option<String>,
     pub words: Vec<String>,
+}
+
+impl FormKey {
+    pub fn of(m: &Mention) -> FormKey {
+        FormKey {
+            title: m.title,
+            title_word: m
+                .title_word
+                .as_ref()
+                .map(|t| t.trim_end_matches('.').to_lowercase()),
+            words: m.words.iter().map(|w| w.to_lowercase()).collect(),
+        }
+    }
+}
+
+/// What the text says about one form.
+#[derive(Default)]
+struct FormEvidence {
+    count: usize,
+    surface: String,
+    sentences: Vec<u32>,
+    /// occurrences after "the", "a", "an"
+    article: usize,
+    male: usize,
+    female: usize,
+}
+
+impl FormEvidence {
+    /// Gender from the pronouns that follow the form, when they agree three to one.
+    fn gender(&self) -> Option<Gender> {
+        if self.male >= 3 * self.female.max(1) {
+            Some(Gender::Male)
+        } else if self.female >= 3 * self.male.max(1) {
+            Some(Gender::Female)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -20,6 +64,8 @@ pub struct Entity {
     pub given: Option<String>,
     pub surname: Option<String>,
     pub titles: Vec<TitleClass>,
+    /// Titles as written ("mr", "admiral").
+    pub title_words: Vec<String>,
     pub gender: Option<Gender>,
     /// surface form → count
     pub forms: HashMap<String, usize>,
@@ -27,9 +73,59 @@ pub struct Entity {
     pub has_full_name: bool,
     /// The longest name word sequence seen (lower case).
     pub full: Vec<String>,
+    /// Titles seen before a full name ("Mr. John Knightley"): in a family, the book qualifies
+    /// this one with a given name because another is plain "Mr. Knightley".
+    pub titled_full: Vec<String>,
+    /// A word several characters share, standing for none of them.
+    pub ambiguous: bool,
+    sentences: HashSet<u32>,
+}
+
+fn is_kin(t: TitleClass) -> bool {
+    matches!(t, TitleClass::FemaleKin | TitleClass::MaleKin)
 }
 
 impl Entity {
+    /// Whether a form can name this character.
+    fn accepts(&self, key: &FormKey, ev: &FormEvidence) -> bool {
+        if let Some(t) = key.title {
+            if !self.compatible_title(t) {
+                return false;
+            }
+            // One man is not both "Mr. Crawford" and "Admiral Crawford".
+            if let Some(w) = &key.title_word {
+                if !is_kin(t)
+                    && !self.title_words.contains(w)
+                    && self.title_words.iter().any(|o| {
+                        lexicon::title_class(o)
+                            .is_some_and(|c| !is_kin(c) && c.gender() == t.gender())
+                    })
+                {
+                    return false;
+                }
+            }
+        }
+        let given_gender = key
+            .title
+            .is_none()
+            .then(|| lexicon::given_name_gender(&key.words[0]))
+            .flatten();
+        let form_gender = key
+            .title
+            .and_then(TitleClass::gender)
+            .or(given_gender)
+            .or_else(|| ev.gender());
+        if matches!((self.gender, form_gender), (Some(a), Some(b)) if a != b) {
+            return false;
+        }
+        // Named side by side in two sentences or more: two people.
+        ev.sentences
+            .iter()
+            .filter(|s| self.sentences.contains(s))
+            .nth(1)
+            .is_none()
+    }
+
     fn compatible_title(&self, t: TitleClass) -> bool {
         if let (Some(g), Some(tg)) = (self.gender, t.gender()) {
             if g != tg {
@@ -60,121 +156,266 @@ pub struct Clusters {
     pub assignment: HashMap<FormKey, usize>,
 }
 
-fn lc(s: &str) -> String {
-    s.to_lowercase()
+/// How many tokens after a mention the first pronoun may come to vote on its gender.
+const PRONOUN_WINDOW: usize = 25;
+
+fn evidence(mentions: &[Mention], toks: &[Token]) -> HashMap<FormKey, FormEvidence> {
+    let mut forms: HashMap<FormKey, FormEvidence> = HashMap::new();
+    for m in mentions {
+        let ev = forms.entry(FormKey::of(m)).or_default();
+        if ev.count == 0 {
+            ev.surface = m.surface();
+        }
+        ev.count += 1;
+        let (sent, para) = (toks[m.tok].sent, toks[m.tok].para);
+        if ev.sentences.last() != Some(&sent) {
+            ev.sentences.push(sent);
+        }
+        let first = if m.title.is_some() {
+            m.tok.saturating_sub(2)
+        } else {
+            m.tok
+        };
+        if let Some(p) = first.checked_sub(1).and_then(|p| toks.get(p)) {
+            if m.title.is_none() && matches!(p.text.to_lowercase().as_str(), "the" | "a" | "an") {
+                ev.article += 1;
+            }
+        }
+        // the first third-person pronoun in the rest of the sentence or the next one
+        for t in toks[m.end..]
+            .iter()
+            .take(PRONOUN_WINDOW)
+            .filter(|t| t.kind == Kind::Word)
+        {
+            if t.sent > sent + 1 || t.para > para {
+                break;
+            }
+            if t.in_quote {
+                continue;
+            }
+            match t.text.to_lowercase().as_str() {
+                "he" | "him" | "his" | "himself" => {
+                    ev.male += 1;
+                    break;
+                }
+                "she" | "her" | "hers" | "herself" => {
+                    ev.female += 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    forms
+}
+
+/// The one candidate a form can mean: the only one, or one the book already names five times
+/// as often as all the others together. `Err` when several fit and none dominates.
+fn one(cands: &[usize], ents: &[Entity]) -> Result<Option<usize>, ()> {
+    match cands {
+        [] => Ok(None),
+        [e] => Ok(Some(*e)),
+        _ => {
+            let best = cands
+                .iter()
+                .copied()
+                .max_by_key(|&e| (ents[e].count, std::cmp::Reverse(e)))
+                .unwrap_or(cands[0]);
+            let rest: usize = cands
+                .iter()
+                .filter(|&&e| e != best)
+                .map(|&e| ents[e].count)
+                .sum();
+            if ents[best].count >= 5 * rest.max(1) {
+                Ok(Some(best))
+            } else {
+                Err(())
+            }
+        }
+    }
+}
+
+struct Index {
+    entities: Vec<Entity>,
+    by_surname: HashMap<String, Vec<usize>>,
+    by_given: HashMap<String, Vec<usize>>,
+    by_full: HashMap<Vec<String>, Vec<usize>>,
+}
+
+impl Index {
+    fn fitting(&self, list: Option<&Vec<usize>>, key: &FormKey, ev: &FormEvidence) -> Vec<usize> {
+        list.map(|c| {
+            c.iter()
+                .copied()
+                .filter(|&e| self.entities[e].accepts(key, ev))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// The character a multi-word form joins, if any.
+    fn full_name(&self, key: &FormKey, ev: &FormEvidence, wife_form: bool) -> Option<usize> {
+        let words = &key.words;
+        let ents = &self.entities;
+        let fits = |e: usize| ents[e].accepts(key, ev) && (!wife_form || ents[e].given.is_none());
+        if let Some(e) = self
+            .by_full
+            .get(words)
+            .and_then(|c| c.iter().copied().find(|&e| fits(e)))
+        {
+            return Some(e);
+        }
+        let holders = self.by_surname.get(&words[words.len() - 1])?;
+        // "Fairfax Rochester" inside "Edward Fairfax Rochester": a tail of a longer name.
+        if let Some(e) = holders.iter().copied().find(|&e| {
+            let full = &ents[e].full;
+            full.len() > words.len() && full.ends_with(words) && fits(e)
+        }) {
+            return Some(e);
+        }
+        if wife_form {
+            return None;
+        }
+        // "Edward Fairfax Rochester" ~ "Edward Rochester": same first and last word; "Jim Vane"
+        // ~ "James Vane" by nickname, unless the longer form is a titled one's (father and son
+        // share names: "Sir Thomas Bertram" is not "Tom Bertram").
+        let f = &words[0];
+        holders.iter().copied().find(|&e| {
+            fits(e)
+                && ents[e].given.as_ref().is_some_and(|g| {
+                    g == f
+                        || (ents[e].titled_full.is_empty()
+                            && (lexicon::nickname_targets(f).contains(&g.as_str())
+                                || lexicon::nickname_targets(g).contains(&f.as_str())))
+                })
+        })
+    }
+
+    /// The character "Mr. Knightley" joins: one already called so, else the only one of that
+    /// surname the title fits. `None` makes it a character of its own.
+    fn titled_surname(&self, key: &FormKey, ev: &FormEvidence) -> Option<usize> {
+        let w = &key.words[0];
+        let t = key.title_word.clone().unwrap_or_default();
+        let ents = &self.entities;
+        let Some(holders) = self.by_surname.get(w) else {
+            // "Miss Anne", "Mr. Tom": a title before a given name
+            return one(&self.fitting(self.by_given.get(w), key, ev), ents)
+                .ok()
+                .flatten();
+        };
+        let family = holders.len() >= 2;
+        let fit: Vec<usize> = self
+            .fitting(Some(holders), key, ev)
+            .into_iter()
+            .filter(|&e| !(family && ents[e].titled_full.contains(&t)))
+            .collect();
+        let titled: Vec<usize> = fit
+            .iter()
+            .copied()
+            .filter(|&e| ents[e].title_words.contains(&t))
+            .collect();
+        match (titled.len(), fit.len()) {
+            (1.., _) => one(&titled, ents).ok().flatten(),
+            (0, 1) => Some(fit[0]),
+            _ => None,
+        }
+    }
+
+    /// The character a lone word joins; `Err` when it fits several.
+    fn lone_word(&self, key: &FormKey, ev: &FormEvidence) -> Result<Option<usize>, ()> {
+        let w = &key.words[0];
+        let ents = &self.entities;
+        let given = || one(&self.fitting(self.by_given.get(w), key, ev), ents);
+        let nick = || {
+            for g in lexicon::nickname_targets(w) {
+                let r = one(&self.fitting(self.by_given.get(*g), key, ev), ents);
+                if r != Ok(None) {
+                    return r;
+                }
+            }
+            Ok(None)
+        };
+        let surname = || one(&self.fitting(self.by_surname.get(w), key, ev), ents);
+        // A known surname is looked up as one first ("Archer" is Newland Archer, not a
+        // "Archer Madeira"); anything else as a given name first.
+        let surname_first = !lexicon::is_given_name(w) && lexicon::is_surname(w);
+        let order: [&dyn Fn() -> Result<Option<usize>, ()>; 3] = if surname_first {
+            [&surname, &given, &nick]
+        } else {
+            [&given, &nick, &surname]
+        };
+        for f in order {
+            match f() {
+                Ok(None) => continue,
+                r => return r,
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// Groups the mentions' forms into characters.
-pub fn cluster(mentions: &[Mention]) -> Clusters {
-    let mut forms: HashMap<FormKey, (usize, String)> = HashMap::new();
-    for m in mentions {
-        let key = FormKey {
-            title: m.title,
-            words: m.words.iter().map(|w| lc(w)).collect(),
-        };
-        let e = forms.entry(key).or_insert((0, m.surface()));
-        e.0 += 1;
-    }
-    let mut keys: Vec<(FormKey, usize, String)> =
-        forms.into_iter().map(|(k, (n, s))| (k, n, s)).collect();
+pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
+    let mut keys: Vec<(FormKey, FormEvidence)> = evidence(mentions, toks).into_iter().collect();
     // Most specific first: more words, then titled, then frequency; ties by text for determinism.
     keys.sort_by(|a, b| {
         b.0.words
             .len()
             .cmp(&a.0.words.len())
             .then(b.0.title.is_some().cmp(&a.0.title.is_some()))
-            .then(b.1.cmp(&a.1))
-            .then(a.2.cmp(&b.2))
+            .then(b.1.count.cmp(&a.1.count))
+            .then(a.1.surface.cmp(&b.1.surface))
     });
 
-    let mut entities: Vec<Entity> = Vec::new();
-    let mut by_surname: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_given: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_full: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut ix = Index {
+        entities: Vec::new(),
+        by_surname: HashMap::new(),
+        by_given: HashMap::new(),
+        by_full: HashMap::new(),
+    };
     let mut assignment = HashMap::new();
 
-    for (key, count, surface) in keys {
+    for (key, ev) in keys {
         let words = &key.words;
-        let target = if words.len() >= 2 {
-            by_full
-                .get(words)
-                .copied()
-                .or_else(|| {
-                    // "Fairfax Rochester" inside "Edward Fairfax Rochester": a tail of a longer name.
-                    by_surname.get(&words[words.len() - 1]).and_then(|c| {
-                        c.iter().copied().find(|&e| {
-                            let full = &entities[e].full;
-                            full.len() > words.len() && full.ends_with(words)
-                        })
-                    })
-                })
-                .or_else(|| {
-                    // "Edward Fairfax Rochester" ~ "Edward Rochester": same first and last word.
-                    let (f, l) = (&words[0], &words[words.len() - 1]);
-                    // "Jim Vane" ~ "James Vane": a nickname of the given name.
-                    by_surname.get(l).and_then(|c| {
-                        c.iter().copied().find(|&e| {
-                            entities[e].given.as_ref().is_some_and(|g| {
-                                g == f
-                                    || lexicon::nickname_targets(f).contains(&g.as_str())
-                                    || lexicon::nickname_targets(g).contains(&f.as_str())
-                            })
-                        })
-                    })
-                })
-        } else {
-            let w = &words[0];
-            let pick = |cands: Option<&Vec<usize>>, ents: &Vec<Entity>| -> Option<usize> {
-                cands?
-                    .iter()
-                    .copied()
-                    .filter(|&e| key.title.is_none_or(|t| ents[e].compatible_title(t)))
-                    .max_by_key(|&e| (ents[e].count, std::cmp::Reverse(e)))
-            };
-            // In a family (several characters share the surname), "Mrs. Reed" is not guessed
-            // onto "Georgiana Reed": it joins only someone already called by that title.
-            let family = |cands: Option<&Vec<usize>>, ents: &Vec<Entity>| -> Option<usize> {
-                let c = cands?;
-                if c.len() <= 1 {
-                    return pick(Some(c), ents);
-                }
-                let t = key.title?;
-                // ...and not when the titled form is far more frequent than that someone:
-                // "Mr. Rochester" (1,000 times) is not his brother "Mr. Rowland Rochester".
-                c.iter()
-                    .copied()
-                    .filter(|&e| ents[e].titles.contains(&t) && count <= 3 * ents[e].count.max(1))
-                    .max_by_key(|&e| (ents[e].count, std::cmp::Reverse(e)))
-            };
-            match key.title {
-                Some(
-                    TitleClass::Male | TitleClass::Mrs | TitleClass::Miss | TitleClass::Neutral,
-                ) => family(by_surname.get(w), &entities)
-                    .or_else(|| pick(by_given.get(w), &entities)),
-                Some(_) => {
-                    pick(by_given.get(w), &entities).or_else(|| pick(by_surname.get(w), &entities))
-                }
-                None => pick(by_given.get(w), &entities)
-                    .or_else(|| {
-                        lexicon::nickname_targets(w)
-                            .iter()
-                            .find_map(|g| pick(by_given.get(*g), &entities))
-                    })
-                    .or_else(|| pick(by_surname.get(w), &entities)),
-            }
+        // A married woman called by her husband's name ("Mrs. John Knightley", "Mrs. Manson
+        // Mingott") is neither him nor anyone called by that given name.
+        let wife_form = key.title == Some(TitleClass::Mrs)
+            && words.len() >= 2
+            && lexicon::given_name_gender(&words[0]) != Some(Gender::Female);
+        let mut ambiguous = false;
+        let target = match (words.len(), key.title) {
+            (2.., _) => ix.full_name(&key, &ev, wife_form),
+            (_, Some(t)) if !is_kin(t) => ix.titled_surname(&key, &ev),
+            (_, Some(_)) => one(
+                &ix.fitting(ix.by_given.get(&words[0]), &key, &ev),
+                &ix.entities,
+            )
+            .ok()
+            .flatten()
+            .or_else(|| {
+                one(
+                    &ix.fitting(ix.by_surname.get(&words[0]), &key, &ev),
+                    &ix.entities,
+                )
+                .ok()
+                .flatten()
+            }),
+            _ => ix.lone_word(&key, &ev).unwrap_or_else(|()| {
+                ambiguous = true;
+                None
+            }),
         };
         let idx = match target {
             Some(i) => i,
             None => {
-                let mut e = Entity::default();
+                let mut e = Entity {
+                    ambiguous,
+                    ..Entity::default()
+                };
                 if words.len() >= 2 {
-                    e.given = Some(words[0].clone());
+                    e.given = (!wife_form).then(|| words[0].clone());
                     e.surname = Some(words[words.len() - 1].clone());
-                    e.has_full_name = key.title.is_none();
-                } else if key
-                    .title
-                    .is_some_and(|t| !matches!(t, TitleClass::FemaleKin | TitleClass::MaleKin))
-                {
+                } else if key.title.is_some_and(|t| !is_kin(t)) {
                     e.surname = Some(words[0].clone());
                 } else {
                     e.given = Some(words[0].clone());
@@ -182,29 +423,32 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
                 e.gender = key
                     .title
                     .and_then(|t| t.gender())
-                    .or_else(|| e.given.as_deref().and_then(lexicon::given_name_gender));
-                // "Rochester Arms", "Thornfield Hall": a place named after someone lends no
-                // surname or given name for others to join.
-                let placeish = words.len() >= 2 && lexicon::is_place_word(&words[words.len() - 1]);
+                    .or_else(|| e.given.as_deref().and_then(lexicon::given_name_gender))
+                    .or_else(|| ev.gender());
+                // "Rochester Arms", "Thornfield Hall", "the Archer Madeira": a place or a thing
+                // named after someone lends no surname or given name for others to join.
+                let placeish = (words.len() >= 2
+                    && lexicon::is_place_word(&words[words.len() - 1]))
+                    || (key.title.is_none() && ev.article * 2 >= ev.count);
                 if placeish {
                     e.given = None;
                     e.surname = None;
                 }
-                entities.push(e);
-                let i = entities.len() - 1;
-                if let Some(s) = &entities[i].surname {
-                    by_surname.entry(s.clone()).or_default().push(i);
+                ix.entities.push(e);
+                let i = ix.entities.len() - 1;
+                if let Some(s) = &ix.entities[i].surname {
+                    ix.by_surname.entry(s.clone()).or_default().push(i);
                 }
-                if let Some(g) = &entities[i].given {
-                    by_given.entry(g.clone()).or_default().push(i);
+                if let Some(g) = ix.entities[i].given.as_ref().filter(|_| !ambiguous) {
+                    ix.by_given.entry(g.clone()).or_default().push(i);
                 }
                 if words.len() >= 2 {
-                    by_full.insert(words.clone(), i);
+                    ix.by_full.entry(words.clone()).or_default().push(i);
                 }
                 i
             }
         };
-        let e = &mut entities[idx];
+        let e = &mut ix.entities[idx];
         if let Some(t) = key.title {
             if !e.titles.contains(&t) {
                 e.titles.push(t);
@@ -213,18 +457,30 @@ pub fn cluster(mentions: &[Mention]) -> Clusters {
                 e.gender = t.gender();
             }
         }
+        if let Some(w) = &key.title_word {
+            if !e.title_words.contains(w) {
+                e.title_words.push(w.clone());
+            }
+            if words.len() >= 2 && !e.titled_full.contains(w) {
+                e.titled_full.push(w.clone());
+            }
+        }
         if words.len() >= 2 && key.title.is_none() {
             e.has_full_name = true;
         }
         if words.len() > e.full.len() {
             e.full = words.clone();
         }
-        e.count += count;
-        *e.forms.entry(surface).or_default() += count;
+        if e.gender.is_none() {
+            e.gender = ev.gender();
+        }
+        e.count += ev.count;
+        e.sentences.extend(ev.sentences.iter().copied());
+        *e.forms.entry(ev.surface).or_default() += ev.count;
         assignment.insert(key, idx);
     }
     Clusters {
-        entities,
+        entities: ix.entities,
         assignment,
     }
 }

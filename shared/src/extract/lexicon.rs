@@ -874,10 +874,30 @@ pub fn is_known_place(w: &str) -> bool {
             "norfolk",
             "suffolk",
             "london-bridge",
-            "thornfield",
         ])
     })
     .contains(w)
+}
+
+/// Every line of a data file that is not a comment or blank.
+fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Place names from GeoNames (`data/places.txt`, CC BY 4.0): countries, capitals, US states,
+/// continents and cities of 100,000 people or more, lower case, multi-word names included.
+pub fn places() -> &'static std::collections::HashSet<&'static str> {
+    static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    S.get_or_init(|| data_lines(include_str!("data/places.txt")).collect())
+}
+
+/// Common surnames (`data/surnames.txt`, 1990 US Census, public domain).
+pub fn is_surname(w: &str) -> bool {
+    static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    S.get_or_init(|| data_lines(include_str!("data/surnames.txt")).collect())
+        .contains(w)
 }
 
 /// Verbs of speech that attribute a quotation ("…," said Jo / Jo replied).
@@ -1099,377 +1119,48 @@ pub fn is_place_preposition(w: &str) -> bool {
     )
 }
 
-/// Nickname → the formal given names it may stand for.
+/// Nickname → the formal given names it may stand for (`data/nicknames.tsv`).
 pub fn nickname_targets(w: &str) -> &'static [&'static str] {
-    static M: OnceLock<HashMap<&'static str, &'static [&'static str]>> = OnceLock::new();
+    static M: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
     M.get_or_init(|| {
-        let pairs: &[(&str, &[&str])] = &[
-            ("lizzy", &["elizabeth", "eliza"]),
-            ("lizzie", &["elizabeth", "eliza"]),
-            ("liz", &["elizabeth"]),
-            ("beth", &["elizabeth"]),
-            ("betsy", &["elizabeth"]),
-            ("bess", &["elizabeth"]),
-            ("bessie", &["elizabeth"]),
-            ("betty", &["elizabeth"]),
-            ("eliza", &["elizabeth"]),
-            ("libby", &["elizabeth"]),
-            ("jo", &["josephine", "joseph"]),
-            ("meg", &["margaret"]),
-            ("maggie", &["margaret"]),
-            ("peggy", &["margaret"]),
-            ("daisy", &["margaret"]),
-            ("madge", &["margaret"]),
-            ("kitty", &["catherine", "katherine", "kathleen"]),
-            ("kate", &["catherine", "katherine"]),
-            ("katie", &["catherine", "katherine"]),
-            ("cathy", &["catherine"]),
-            ("jenny", &["jane", "jennifer"]),
-            ("jennie", &["jane"]),
-            ("janet", &["jane"]),
-            ("nell", &["eleanor", "helen", "ellen"]),
-            ("nelly", &["eleanor", "helen", "ellen"]),
-            ("nellie", &["eleanor", "helen", "ellen"]),
-            ("polly", &["mary"]),
-            ("molly", &["mary"]),
-            ("mamie", &["mary"]),
-            ("sally", &["sarah"]),
-            ("sukey", &["susan"]),
-            ("sue", &["susan"]),
-            ("susie", &["susan"]),
-            ("annie", &["anne", "ann", "anna"]),
-            ("nan", &["anne", "ann"]),
-            ("nancy", &["anne", "ann"]),
-            ("fanny", &["frances"]),
-            ("franny", &["frances"]),
-            ("patty", &["martha"]),
-            ("mattie", &["martha", "matilda"]),
-            ("tilly", &["matilda"]),
-            ("dolly", &["dorothy"]),
-            ("dora", &["dorothy", "theodora"]),
-            ("amy", &["amelia"]),
-            ("emmy", &["emily", "emma", "amelia"]),
-            ("milly", &["mildred", "millicent", "emily"]),
-            ("letty", &["letitia"]),
-            ("lucy", &["lucinda"]),
-            ("becky", &["rebecca"]),
-            ("rosie", &["rose", "rosamond"]),
-            ("trudy", &["gertrude"]),
-            ("tom", &["thomas"]),
-            ("tommy", &["thomas"]),
-            ("bob", &["robert"]),
-            ("bobby", &["robert"]),
-            ("rob", &["robert"]),
-            ("robin", &["robert"]),
-            ("bill", &["william"]),
-            ("billy", &["william"]),
-            ("will", &["william"]),
-            ("willy", &["william"]),
-            ("willie", &["william"]),
-            ("dick", &["richard"]),
-            ("dicky", &["richard"]),
-            ("rick", &["richard"]),
-            ("jack", &["john"]),
-            ("johnny", &["john"]),
-            ("jim", &["james"]),
-            ("jimmy", &["james"]),
-            ("jem", &["james", "jeremiah"]),
-            ("jamie", &["james"]),
-            ("ned", &["edward", "edmund"]),
-            ("ted", &["edward", "theodore"]),
-            ("teddy", &["edward", "theodore"]),
-            ("eddie", &["edward"]),
-            ("harry", &["henry", "harold"]),
-            ("hal", &["henry"]),
-            ("hank", &["henry"]),
-            ("charlie", &["charles"]),
-            ("chas", &["charles"]),
-            ("chuck", &["charles"]),
-            ("joe", &["joseph"]),
-            ("joey", &["joseph"]),
-            ("fred", &["frederick", "alfred"]),
-            ("freddy", &["frederick"]),
-            ("fritz", &["frederick"]),
-            ("sam", &["samuel"]),
-            ("sammy", &["samuel"]),
-            ("ben", &["benjamin"]),
-            ("benny", &["benjamin"]),
-            ("nick", &["nicholas"]),
-            ("tony", &["anthony"]),
-            ("andy", &["andrew"]),
-            ("dan", &["daniel"]),
-            ("danny", &["daniel"]),
-            ("davy", &["david"]),
-            ("dave", &["david"]),
-            ("steve", &["stephen", "steven"]),
-            ("matt", &["matthew"]),
-            ("nat", &["nathaniel", "nathan"]),
-            ("pete", &["peter"]),
-            ("phil", &["philip"]),
-            ("walt", &["walter"]),
-            ("wat", &["walter"]),
-            ("larry", &["lawrence"]),
-            ("laurie", &["laurence", "lawrence"]),
-            ("kit", &["christopher"]),
-            ("ally", &["alexander", "alice"]),
-            ("alec", &["alexander"]),
-            ("sandy", &["alexander"]),
-            ("archie", &["archibald"]),
-            ("bertie", &["albert", "herbert"]),
-            ("gus", &["augustus", "gustavus"]),
-            ("dolph", &["adolphus"]),
-            ("ike", &["isaac"]),
-            ("abe", &["abraham"]),
-            ("zeke", &["ezekiel"]),
-            ("hugh", &["hugo"]),
-            ("mike", &["michael"]),
-            ("mick", &["michael"]),
-            ("pat", &["patrick"]),
-            ("paddy", &["patrick"]),
-            ("sim", &["simon"]),
-            ("georgie", &["george"]),
-            ("geordie", &["george"]),
-        ];
-        pairs.iter().copied().collect()
-    })
-    .get(w)
-    .copied()
-    .unwrap_or(&[])
-}
-
-/// Gender of common English given names, where it is clear.
-pub fn given_name_gender(w: &str) -> Option<Gender> {
-    static M: OnceLock<HashMap<&'static str, Gender>> = OnceLock::new();
-    M.get_or_init(|| {
-        let male = [
-            "john",
-            "james",
-            "william",
-            "george",
-            "charles",
-            "thomas",
-            "henry",
-            "edward",
-            "robert",
-            "richard",
-            "joseph",
-            "frederick",
-            "arthur",
-            "albert",
-            "alfred",
-            "walter",
-            "francis",
-            "samuel",
-            "david",
-            "peter",
-            "paul",
-            "michael",
-            "daniel",
-            "benjamin",
-            "edmund",
-            "stephen",
-            "philip",
-            "hugh",
-            "harry",
-            "tom",
-            "jack",
-            "jim",
-            "bob",
-            "dick",
-            "ned",
-            "fred",
-            "joe",
-            "sam",
-            "ben",
-            "bill",
-            "will",
-            "frank",
-            "harold",
-            "herbert",
-            "ernest",
-            "lewis",
-            "louis",
-            "jacob",
-            "isaac",
-            "abraham",
-            "adam",
-            "matthew",
-            "mark",
-            "luke",
-            "andrew",
-            "simon",
-            "nicholas",
-            "anthony",
-            "christopher",
-            "lawrence",
-            "laurence",
-            "theodore",
-            "oliver",
-            "victor",
-            "basil",
-            "felix",
-            "jasper",
-            "roger",
-            "ralph",
-            "gilbert",
-            "martin",
-            "patrick",
-            "timothy",
-            "jonathan",
-            "nathaniel",
-            "reuben",
-            "silas",
-            "amos",
-            "eli",
-            "jeremiah",
-            "alexander",
-            "archibald",
-            "augustus",
-            "clarence",
-            "cecil",
-            "claude",
-            "dorian",
-            "edgar",
-            "ellis",
-            "everard",
-            "godfrey",
-            "gerald",
-            "horace",
-            "humphrey",
-            "ivan",
-            "julius",
-            "leonard",
-            "lionel",
-            "maurice",
-            "montague",
-            "neville",
-            "percy",
-            "reginald",
-            "rupert",
-            "sydney",
-            "vincent",
-            "wilfred",
-            "huck",
-            "huckleberry",
-            "jem",
-            "laurie",
-            "teddy",
-            "demi",
-            "john's",
-        ];
-        let female = [
-            "mary",
-            "elizabeth",
-            "jane",
-            "anne",
-            "ann",
-            "anna",
-            "margaret",
-            "catherine",
-            "katherine",
-            "sarah",
-            "emily",
-            "emma",
-            "charlotte",
-            "harriet",
-            "caroline",
-            "eliza",
-            "lucy",
-            "alice",
-            "helen",
-            "ellen",
-            "eleanor",
-            "frances",
-            "fanny",
-            "louisa",
-            "amelia",
-            "sophia",
-            "maria",
-            "martha",
-            "susan",
-            "julia",
-            "isabella",
-            "diana",
-            "georgiana",
-            "hannah",
-            "rebecca",
-            "rachel",
-            "ruth",
-            "esther",
-            "agnes",
-            "grace",
-            "rose",
-            "lily",
-            "daisy",
-            "florence",
-            "edith",
-            "beatrice",
-            "clara",
-            "laura",
-            "adele",
-            "adèle",
-            "blanche",
-            "rosamond",
-            "bessie",
-            "bessy",
-            "meg",
-            "jo",
-            "beth",
-            "amy",
-            "kitty",
-            "lydia",
-            "lizzy",
-            "jenny",
-            "nelly",
-            "polly",
-            "molly",
-            "sally",
-            "kate",
-            "josephine",
-            "margery",
-            "marian",
-            "marianne",
-            "cecilia",
-            "dorothy",
-            "judith",
-            "lavinia",
-            "lucinda",
-            "matilda",
-            "millicent",
-            "olivia",
-            "phoebe",
-            "priscilla",
-            "sibyl",
-            "sybil",
-            "victoria",
-            "virginia",
-            "winifred",
-            "hester",
-            "dinah",
-            "hetty",
-            "celia",
-            "dorothea",
-            "rosa",
-            "nancy",
-            "peggy",
-            "betty",
-            "madeline",
-            "madeleine",
-            "marguerite",
-            "sophie",
-            "hermione",
-            "hortense",
-            "gwendolen",
-            "estella",
-            "pip's",
-        ];
-        male.iter()
-            .map(|w| (*w, Gender::Male))
-            .chain(female.iter().map(|w| (*w, Gender::Female)))
+        data_lines(include_str!("data/nicknames.tsv"))
+            .filter_map(|l| {
+                let (nick, formal) = l.split_once('\t')?;
+                Some((nick, formal.split(',').map(str::trim).collect()))
+            })
             .collect()
     })
     .get(w)
-    .copied()
+    .map_or(&[], Vec::as_slice)
+}
+
+/// Given names (`data/given_names.tsv`, 1990 US Census, public domain) → their gender where
+/// the census shows one clearly (4 to 1), `None` for names borne by both.
+fn given_names() -> &'static HashMap<&'static str, Option<Gender>> {
+    static M: OnceLock<HashMap<&'static str, Option<Gender>>> = OnceLock::new();
+    M.get_or_init(|| {
+        data_lines(include_str!("data/given_names.tsv"))
+            .filter_map(|l| {
+                let (name, g) = l.split_once('\t')?;
+                let g = match g {
+                    "m" => Some(Gender::Male),
+                    "f" => Some(Gender::Female),
+                    _ => None,
+                };
+                Some((name, g))
+            })
+            .collect()
+    })
+}
+
+/// Whether a (lower-case) word is a known given name.
+pub fn is_given_name(w: &str) -> bool {
+    given_names().contains_key(w)
+}
+
+/// Gender of a known given name, where it is clear.
+pub fn given_name_gender(w: &str) -> Option<Gender> {
+    given_names().get(w).copied().flatten()
 }
 
 /// Words that are usually not names but are given names next to another name word
@@ -1521,49 +1212,6 @@ pub fn has_place_suffix(w: &str) -> bool {
     ]
     .iter()
     .any(|s| w.len() > s.len() + 3 && w.ends_with(s))
-}
-
-/// "God" is a character where the text refers to him ("God would not bless me"), not in an
-/// exclamation ("Good God!", "God knows", "thank God", "for God's sake", "my God").
-pub fn is_exclamatory_god(prev: Option<&str>, next: Option<&str>) -> bool {
-    let prev = prev.map(str::to_lowercase);
-    matches!(
-        prev.as_deref(),
-        Some(
-            "good"
-                | "oh"
-                | "o"
-                | "my"
-                | "by"
-                | "thank"
-                | "thanks"
-                | "for"
-                | "great"
-                | "dear"
-                | "please"
-                | "ye"
-                | "gods"
-                | "merciful"
-                | "almighty"
-                | "to"
-        )
-    ) || matches!(
-        next.map(str::to_lowercase).as_deref(),
-        Some(
-            "!" | "knows"
-                | "bless"
-                | "forbid"
-                | "help"
-                | "grant"
-                | "willing"
-                | "save"
-                | "damn"
-                | "speed"
-                | "sake"
-                | "'s"
-                | "’s"
-        )
-    )
 }
 
 /// Verbs that follow any noun ("London was", "Christianity had"): weak evidence of a person.

@@ -150,7 +150,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 i + 1
             };
             if let Some(n) = word_at(k).filter(|n| is_capitalised(n.text) && n.sent == t.sent) {
-                if lexicon::given_name_gender(&lower(n.text)).is_some() {
+                if lexicon::is_given_name(&lower(n.text)) {
                     let mut words = vec![format!("St. {}", normalise(n.text))];
                     let mut end = k + 1;
                     while let Some(w) = word_at(end).filter(|w| {
@@ -179,26 +179,6 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                     continue;
                 }
             }
-        }
-        if l == "god" {
-            let prev = i.checked_sub(1).and_then(|p| tokens.get(p)).map(|p| p.text);
-            let next = tokens.get(i + 1).map(|n| n.text);
-            if !lexicon::is_exclamatory_god(prev, next) {
-                let mut m = Mention {
-                    tok: i,
-                    end: i + 1,
-                    title: None,
-                    title_word: None,
-                    words: vec!["God".into()],
-                    person_cue: 1.5,
-                    place_cue: 0.0,
-                };
-                score_cues(tokens, i, &mut m);
-                m.place_cue = 0.0;
-                out.push(m);
-            }
-            i += 1;
-            continue;
         }
         // Title: "Mr." / "Mrs" / "Captain" followed by a capitalised word.
         let mut title = None;
@@ -255,6 +235,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 && !stats.lower.contains_key(&lw);
             let nameish = stats.name_like(&lw, w.sent_start && first, evidence_after || vocative);
             if is_capitalised(w.text)
+                && !(!first && lexicon::is_never_name(&lw))
                 && (title.is_some()
                     || ambiguous_ok
                     || nameish
@@ -328,17 +309,27 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
         .is_some_and(|w| lexicon::is_known_place(&w.to_lowercase()))
     {
         m.place_cue += 3.0;
+    } else if m.title.is_none()
+        && !m
+            .words
+            .first()
+            .is_some_and(|w| lexicon::is_given_name(&w.to_lowercase()))
+        && lexicon::places().contains(m.words.join(" ").to_lowercase().as_str())
+    {
+        // a place on the map (GeoNames), unless the form reads as a person's name
+        m.place_cue += 1.5;
     }
     if m.title.is_none()
-        && m.words
-            .last()
-            .is_some_and(|w| lexicon::has_place_suffix(&w.to_lowercase()))
+        && m.words.last().is_some_and(|w| {
+            let w = w.to_lowercase();
+            lexicon::has_place_suffix(&w) || (w.ends_with("ia") && !lexicon::is_given_name(&w))
+        })
     {
         m.place_cue += 1.0;
     }
     if m.words
         .first()
-        .is_some_and(|w| lexicon::given_name_gender(&w.to_lowercase()).is_some())
+        .is_some_and(|w| lexicon::is_given_name(&w.to_lowercase()))
     {
         m.person_cue += 1.0;
     }
@@ -357,8 +348,13 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             // "to" takes people as often as places ("said to Jo", "goes to Harvey")
             m.place_cue += if lp == "to" { 0.5 } else { 1.0 };
         }
-        if p.kind == Kind::Word && (lp == "the") {
-            m.place_cue += 0.5;
+        // People's names take no article: "an Elphberg", "the Pequod", "a Frenchman".
+        if p.kind == Kind::Word && m.title.is_none() {
+            match lp.as_str() {
+                "the" => m.place_cue += 1.0,
+                "a" | "an" | "every" | "no" => m.place_cue += 2.0,
+                _ => {}
+            }
         }
     }
     if let Some(n) = next_word {

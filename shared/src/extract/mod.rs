@@ -7,6 +7,7 @@
 pub mod cluster;
 pub mod lexicon;
 pub mod mentions;
+pub mod quotes;
 pub mod tokens;
 
 use std::collections::HashMap;
@@ -25,6 +26,18 @@ pub struct Relation {
     pub count: usize,
 }
 
+/// A quotation attributed to a character: byte offsets of the quoted words in the input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuoteRef {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    pub confidence: f32,
+}
+
+/// Quotations at least this sure of their speaker make a character's voice for the persona.
+pub const PERSONA_QUOTE_CONFIDENCE: f32 = 0.75;
+
 /// One character, as `falsafa extract --json` prints it and the persona stage reads it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CharacterProfile {
@@ -35,7 +48,11 @@ pub struct CharacterProfile {
     pub name_mentions: usize,
     pub gender: Option<Gender>,
     pub quote_count: usize,
+    /// The character's own words, surest first (what the persona writer reads).
     pub quotes: Vec<String>,
+    /// Every quotation attributed to the character, in text order.
+    #[serde(skip)]
+    pub all_quotes: Vec<QuoteRef>,
     pub descriptors: Vec<String>,
     pub actions: Vec<String>,
     pub relations: Vec<Relation>,
@@ -61,8 +78,7 @@ struct EntityStats {
     pronouns: usize,
     male_votes: usize,
     female_votes: usize,
-    quotes: Vec<String>,
-    quote_count: usize,
+    quotes: Vec<QuoteRef>,
     descriptors: Vec<String>,
     actions: HashMap<String, usize>,
     cooccur: HashMap<usize, usize>,
@@ -75,25 +91,20 @@ pub fn analyse(text: &str) -> Analysis {
     let toks = tokens::tokenize(text);
     let stats = mentions::CaseStats::collect(&toks);
     let ments = mentions::find(&toks, &stats);
-    let clusters = cluster::cluster(&ments);
+    let clusters = cluster::cluster(&ments, &toks);
     let n = clusters.entities.len();
     let mut es = vec![EntityStats::default(); n];
 
     // Mention → entity, and per-entity cues.
     let mention_entity: Vec<usize> = ments
         .iter()
-        .map(|m| {
-            clusters.assignment[&FormKey {
-                title: m.title,
-                words: m.words.iter().map(|w| w.to_lowercase()).collect(),
-            }]
-        })
+        .map(|m| clusters.assignment[&FormKey::of(m)])
         .collect();
     for (m, &e) in ments.iter().zip(&mention_entity) {
         es[e].person += m.person_cue;
         es[e].place += m.place_cue;
     }
-    // "the Ashburnhams": the plural of a character's surname is that family, a group of people.
+    // "the Ashburnhams": the plural of a character's surname is that family, not a character.
     let surnames: std::collections::HashSet<&str> = clusters
         .entities
         .iter()
@@ -105,17 +116,17 @@ pub fn analyse(text: &str) -> Analysis {
         .entities
         .iter()
         .map(|ent| {
-            ent.titles.is_empty()
-                && ent.full.len() == 1
+            ent.full.len() == 1
                 && ent.full[0]
                     .strip_suffix('s')
                     .is_some_and(|stem| surnames.contains(stem))
         })
         .collect();
+    // Families ("the Elphbergs") and words several characters share are not characters.
     let is_person: Vec<bool> = (0..n)
         .map(|e| {
-            if family[e] {
-                return true;
+            if family[e] || clusters.entities[e].ambiguous {
+                return false;
             }
             let s = &es[e];
             let ent = &clusters.entities[e];
@@ -170,15 +181,35 @@ pub fn analyse(text: &str) -> Analysis {
         })
         .collect();
 
-    attribute_pronouns_and_quotes(
-        text,
-        &toks,
-        &ments,
-        &mention_entity,
-        &is_person,
-        &gender,
-        &mut es,
-    );
+    attribute_pronouns(&toks, &ments, &mention_entity, &is_person, &gender, &mut es);
+    let mut mention_at: HashMap<usize, usize> = HashMap::new();
+    for (m, &e) in ments.iter().zip(&mention_entity) {
+        if is_person[e] {
+            mention_at.insert(m.tok, e);
+            // a title before the name points at the mention too
+            if m.title.is_some() {
+                for back in 1..=2 {
+                    if let Some(p) = m.tok.checked_sub(back) {
+                        mention_at.entry(p).or_insert(e);
+                    }
+                }
+            }
+        }
+    }
+    let cast = quotes::Cast {
+        mention_at: &mention_at,
+        gender: &gender,
+        narrator: None,
+    };
+    for a in quotes::attribute(text, &toks, &cast) {
+        let words = text[a.start..a.end].split_whitespace().collect::<Vec<_>>();
+        es[a.entity].quotes.push(QuoteRef {
+            text: words.join(" "),
+            start: a.start,
+            end: a.end,
+            confidence: a.confidence,
+        });
+    }
     collect_evidence(text, &toks, &ments, &mention_entity, &is_person, &mut es);
 
     let (title_counts, title_alias) = resolve_title_refs(&toks, &clusters, &is_person);
@@ -193,10 +224,9 @@ pub fn analyse(text: &str) -> Analysis {
     Analysis { profiles }
 }
 
-/// Walks the text once: pronouns go to the last person of their gender in the paragraph, and
-/// each quotation to the speaker named or pronouned next to it, else to the turn-taking partner.
-fn attribute_pronouns_and_quotes(
-    text: &str,
+/// Walks the text once: each third-person pronoun outside quotations counts for the last person
+/// of its gender named before it.
+fn attribute_pronouns(
     toks: &[Token],
     ments: &[Mention],
     ment_ent: &[usize],
@@ -204,32 +234,10 @@ fn attribute_pronouns_and_quotes(
     gender: &[Option<Gender>],
     es: &mut [EntityStats],
 ) {
-    let mut starts: HashMap<usize, usize> = HashMap::new(); // token index → mention index
-    for (i, m) in ments.iter().enumerate() {
-        starts.insert(m.tok, i);
-        // a title token before the name also points at the mention
-        if m.title.is_some() {
-            for back in 1..=2 {
-                if let Some(p) = m.tok.checked_sub(back) {
-                    starts.entry(p).or_insert(i);
-                }
-            }
-        }
-    }
+    let starts: HashMap<usize, usize> = ments.iter().enumerate().map(|(i, m)| (m.tok, i)).collect();
     let mut last_male: Option<usize> = None;
     let mut last_female: Option<usize> = None;
-    let mut para = u32::MAX;
-    let mut speakers: Vec<usize> = Vec::new(); // recent distinct speakers
-    let mut last_quote_para = u32::MAX;
-    let mut i = 0;
-    while i < toks.len() {
-        let t = &toks[i];
-        if t.para != para {
-            para = t.para;
-            if last_quote_para != u32::MAX && para > last_quote_para + 1 {
-                speakers.clear();
-            }
-        }
+    for (i, t) in toks.iter().enumerate() {
         if let Some(&mi) = starts.get(&i) {
             let e = ment_ent[mi];
             if is_person[e] {
@@ -241,139 +249,16 @@ fn attribute_pronouns_and_quotes(
             }
         }
         if t.kind == Kind::Word && !t.in_quote {
-            match t.text.to_lowercase().as_str() {
-                "he" | "him" | "his" | "himself" => {
-                    if let Some(e) = last_male {
-                        es[e].pronouns += 1;
-                    }
-                }
-                "she" | "her" | "hers" | "herself" => {
-                    if let Some(e) = last_female {
-                        es[e].pronouns += 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-        if t.kind == Kind::OpenQuote {
-            let open = i;
-            let mut close = i + 1;
-            while close < toks.len()
-                && toks[close].kind != Kind::CloseQuote
-                && toks[close].para == t.para
-            {
-                close += 1;
-            }
-            let speaker = speaker_near(
-                toks,
-                &starts,
-                ment_ent,
-                is_person,
-                open,
-                close,
-                last_male,
-                last_female,
-            );
-            let speaker = speaker.or_else(|| {
-                // turn-taking: the one before the last speaker answers
-                (speakers.len() >= 2 && last_quote_para + 1 == t.para)
-                    .then(|| speakers[speakers.len() - 2])
-            });
-            if let Some(e) = speaker {
-                let end = toks.get(close).map_or(text.len(), |c| c.start);
-                let q = text[t.start + t.text.len()..end].trim();
-                es[e].quote_count += 1;
-                let words = q.split_whitespace().count();
-                if (6..=60).contains(&words) && es[e].quotes.len() < 40 {
-                    es[e]
-                        .quotes
-                        .push(q.split_whitespace().collect::<Vec<_>>().join(" "));
-                }
-                if speakers.last() != Some(&e) {
-                    speakers.retain(|s| *s != e);
-                    speakers.push(e);
-                }
-            }
-            last_quote_para = t.para;
-            i = close.max(open + 1);
-            continue;
-        }
-        i += 1;
-    }
-}
-
-/// The speaker named next to a quotation: `”, said X` / `” X said` / `X said, “`.
-#[allow(clippy::too_many_arguments)]
-fn speaker_near(
-    toks: &[Token],
-    starts: &HashMap<usize, usize>,
-    ment_ent: &[usize],
-    is_person: &[bool],
-    open: usize,
-    close: usize,
-    last_male: Option<usize>,
-    last_female: Option<usize>,
-) -> Option<usize> {
-    let resolve = |j: usize| -> Option<usize> {
-        if let Some(&mi) = starts.get(&j) {
-            let e = ment_ent[mi];
-            return is_person[e].then_some(e);
-        }
-        match toks[j].text.to_lowercase().as_str() {
-            "he" => last_male,
-            "she" => last_female,
-            _ => None,
-        }
-    };
-    let is_verb = |j: usize| {
-        toks.get(j).is_some_and(|t| {
-            t.kind == Kind::Word && lexicon::is_speech_verb(&t.text.to_lowercase())
-        })
-    };
-    // After the quotation, within its paragraph: up to 5 tokens.
-    let after: Vec<usize> = (close + 1..toks.len().min(close + 7))
-        .take_while(|&j| toks[j].para == toks[open].para && toks[j].kind != Kind::OpenQuote)
-        .collect();
-    for (k, &j) in after.iter().enumerate() {
-        if is_verb(j) {
-            // "said X" or "X said"
-            if let Some(&n) = after.get(k + 1) {
-                if let Some(e) = resolve(n) {
-                    return Some(e);
-                }
-            }
-            if k > 0 {
-                if let Some(e) = resolve(after[k - 1]) {
-                    return Some(e);
-                }
-            }
-            if k > 1 {
-                if let Some(e) = resolve(after[k - 2]) {
-                    return Some(e);
-                }
+            let target = match t.text.to_lowercase().as_str() {
+                "he" | "him" | "his" | "himself" => last_male,
+                "she" | "her" | "hers" | "herself" => last_female,
+                _ => None,
+            };
+            if let Some(e) = target {
+                es[e].pronouns += 1;
             }
         }
     }
-    // Before the quotation: "X said, “…" / "X said: “…"
-    let mut j = open;
-    let mut steps = 0;
-    while j > 0 && steps < 6 {
-        j -= 1;
-        steps += 1;
-        if toks[j].para != toks[open].para || toks[j].kind == Kind::CloseQuote {
-            break;
-        }
-        if is_verb(j) {
-            for back in 1..=3 {
-                if let Some(b) = j.checked_sub(back) {
-                    if let Some(e) = resolve(b) {
-                        return Some(e);
-                    }
-                }
-            }
-        }
-    }
-    None
 }
 
 fn sentence_text<'a>(text: &'a str, toks: &[Token], at: usize) -> &'a str {
@@ -541,7 +426,7 @@ fn build_profiles(
             ent.forms.iter().filter(|(f, _)| **f != name).collect();
         aliases.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let mut aliases: Vec<String> = aliases.into_iter().map(|(f, _)| f.clone()).collect();
-        // A titled form also answers to the bare name ("Prince Prospero" → "Prospero").
+        // A titled full name also answers to the full name alone ("Reverend Edward Casaubon").
         for form in [&name].into_iter().chain(ent.forms.keys()) {
             let mut words = form.split_whitespace();
             let first = words
@@ -550,10 +435,14 @@ fn build_profiles(
                 .trim_end_matches('.')
                 .to_lowercase();
             let rest: Vec<&str> = words.collect();
-            if lexicon::title_class(&first).is_some() && !rest.is_empty() {
+            // ...but "Mrs. John Knightley" is not John Knightley.
+            let wife = lexicon::title_class(&first) == Some(lexicon::TitleClass::Mrs)
+                && rest.first().is_some_and(|g| {
+                    lexicon::given_name_gender(&g.to_lowercase()) != Some(Gender::Female)
+                });
+            if lexicon::title_class(&first).is_some() && rest.len() >= 2 && !wife {
                 let bare = rest.join(" ");
-                if bare != name && !aliases.contains(&bare) && bare.split_whitespace().count() >= 1
-                {
+                if bare != name && !aliases.contains(&bare) {
                     aliases.push(bare);
                 }
             }
@@ -563,23 +452,35 @@ fn build_profiles(
         let mut rel: Vec<(&usize, &usize)> =
             s.cooccur.iter().filter(|(o, _)| is_person[**o]).collect();
         rel.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let mut quotes = s.quotes.clone();
-        // Most characteristic first: mid-length quotations.
-        quotes.sort_by_key(|q| (q.split_whitespace().count() as i64 - 20).abs());
-        quotes.truncate(12);
+        // The persona's quotes: sure of the speaker first, then mid-length ones.
+        let mut voice: Vec<&QuoteRef> = s
+            .quotes
+            .iter()
+            .filter(|q| q.confidence >= PERSONA_QUOTE_CONFIDENCE)
+            .filter(|q| (6..=60).contains(&q.text.split_whitespace().count()))
+            .collect();
+        voice.sort_by(|a, b| {
+            b.confidence.total_cmp(&a.confidence).then_with(|| {
+                let d = |q: &QuoteRef| (q.text.split_whitespace().count() as i64 - 20).abs();
+                d(a).cmp(&d(b))
+            })
+        });
+        let quotes: Vec<String> = voice.into_iter().take(12).map(|q| q.text.clone()).collect();
+        let quote_count = s.quotes.len();
         if let Some(a) = &title_alias[e] {
             aliases.push(a.clone());
         }
         let named = ent.count + title_counts[e];
-        let importance = named as f32 + 0.3 * s.pronouns as f32 + 1.5 * s.quote_count as f32;
+        let importance = named as f32 + 0.3 * s.pronouns as f32 + 1.5 * quote_count as f32;
         out.push(CharacterProfile {
             name,
             aliases,
             mentions: named + s.pronouns,
             name_mentions: named,
             gender: gender[e],
-            quote_count: s.quote_count,
+            quote_count,
             quotes,
+            all_quotes: s.quotes.clone(),
             descriptors: s.descriptors.clone(),
             actions: actions
                 .into_iter()

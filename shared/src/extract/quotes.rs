@@ -1,0 +1,380 @@
+//! Who said what. Finds every quotation (the pieces of one split by its speech tag, and a speech
+//! that runs over several paragraphs) and gives it a speaker only where the text makes the
+//! speaker clear: a verb of speech beside a name or a pronoun that resolves to one person, the
+//! paragraph that tag belongs to, or strict turn-taking between two known speakers. Each
+//! attribution carries a confidence; the persona writer takes only the confident ones.
+
+use std::collections::HashMap;
+
+use super::lexicon::{self, Gender};
+use super::tokens::{Kind, Token};
+
+/// One quotation with its speaker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    /// Byte range of the quoted words (inside the marks).
+    pub start: usize,
+    pub end: usize,
+    pub entity: usize,
+    pub confidence: f32,
+}
+
+/// A speaker: a character, or the unnamed first-person narrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Speaker {
+    Entity(usize),
+    Narrator,
+}
+
+/// What the attribution pass needs to know about the characters.
+pub struct Cast<'a> {
+    /// token index → entity, for the first token of each person mention (and its title)
+    pub mention_at: &'a HashMap<usize, usize>,
+    pub gender: &'a [Option<Gender>],
+    /// The named first-person narrator, if the book has one.
+    pub narrator: Option<usize>,
+}
+
+/// Confidence of each way of knowing the speaker.
+const NAMED_TAG: f32 = 0.95;
+const NARRATOR_TAG: f32 = 0.9;
+const PRONOUN_TAG: f32 = 0.85;
+const PRONOUN_TAG_CROWDED: f32 = 0.6;
+const SAME_PARAGRAPH: f32 = 0.95;
+const CONTINUED: f32 = 0.95;
+const ALTERNATION: f32 = 0.8;
+const ALTERNATION_DECAY: f32 = 0.85;
+/// Paragraphs back that a pronoun's antecedent and the salient speakers are looked for.
+const SALIENCE_PARAS: u32 = 3;
+
+struct RawQuote {
+    open: usize,
+    /// the closing mark, or one past the paragraph's last token
+    close: usize,
+    closed: bool,
+    para: u32,
+    start: usize,
+    end: usize,
+}
+
+fn find_quotes(text: &str, toks: &[Token]) -> Vec<RawQuote> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if toks[i].kind != Kind::OpenQuote {
+            i += 1;
+            continue;
+        }
+        let para = toks[i].para;
+        let mut close = i + 1;
+        while close < toks.len()
+            && toks[close].para == para
+            && !matches!(toks[close].kind, Kind::CloseQuote | Kind::OpenQuote)
+        {
+            close += 1;
+        }
+        let closed = toks.get(close).is_some_and(|t| t.kind == Kind::CloseQuote);
+        let start = toks[i].start + toks[i].text.len();
+        let end = if closed {
+            toks[close].start
+        } else {
+            // up to the end of the paragraph's last token
+            toks[i + 1..close]
+                .last()
+                .map_or(start, |t| t.start + t.text.len())
+        };
+        if end > start && text[start..end].chars().any(char::is_alphabetic) {
+            out.push(RawQuote {
+                open: i,
+                close,
+                closed,
+                para,
+                start,
+                end,
+            });
+        }
+        i = if closed { close + 1 } else { close.max(i + 1) };
+    }
+    out
+}
+
+fn lower(t: &Token) -> String {
+    t.text.to_lowercase()
+}
+
+fn is_speech_verb(t: &Token) -> bool {
+    t.kind == Kind::Word && !t.in_quote && lexicon::is_speech_verb(&lower(t))
+}
+
+/// Per-paragraph facts for pronoun resolution and turn-taking.
+#[derive(Default)]
+struct Salience {
+    /// (paragraph, entity) of person mentions in narration, in text order
+    mentions: Vec<(u32, usize)>,
+    /// (paragraph, speaker) of explicitly tagged quotations
+    tagged: Vec<(u32, Speaker)>,
+}
+
+impl Salience {
+    /// The one person of this gender the narration or the tagged speakers of the last few
+    /// paragraphs can mean; with several, the one named last in this paragraph (less sure).
+    fn resolve(&self, g: Gender, para: u32, cast: &Cast) -> Option<(usize, f32)> {
+        let lo = para.saturating_sub(SALIENCE_PARAS);
+        let mut cands: Vec<usize> = Vec::new();
+        let mut push = |e: usize| {
+            if cast.gender.get(e).copied().flatten() == Some(g) && !cands.contains(&e) {
+                cands.push(e);
+            }
+        };
+        for &(p, e) in self.mentions.iter().rev() {
+            if p < lo {
+                break;
+            }
+            push(e);
+        }
+        for &(p, s) in self.tagged.iter().rev() {
+            if p < lo {
+                break;
+            }
+            if let Speaker::Entity(e) = s {
+                push(e);
+            }
+        }
+        match cands.as_slice() {
+            [] => None,
+            [e] => Some((*e, PRONOUN_TAG)),
+            _ => self
+                .mentions
+                .iter()
+                .rev()
+                .take_while(|(p, _)| *p == para)
+                .find(|(_, e)| cast.gender.get(*e).copied().flatten() == Some(g))
+                .map(|&(_, e)| (e, PRONOUN_TAG_CROWDED)),
+        }
+    }
+}
+
+/// The speaker a token names: a person mention starting there, a subject pronoun, or "I".
+fn speaker_at(
+    toks: &[Token],
+    j: usize,
+    para: u32,
+    cast: &Cast,
+    sal: &Salience,
+) -> Option<(Speaker, f32)> {
+    if let Some(&e) = cast.mention_at.get(&j) {
+        return Some((Speaker::Entity(e), NAMED_TAG));
+    }
+    let t = &toks[j];
+    if t.kind != Kind::Word {
+        return None;
+    }
+    match lower(t).as_str() {
+        "he" => sal
+            .resolve(Gender::Male, para, cast)
+            .map(|(e, c)| (Speaker::Entity(e), c)),
+        "she" => sal
+            .resolve(Gender::Female, para, cast)
+            .map(|(e, c)| (Speaker::Entity(e), c)),
+        "i" => Some(match cast.narrator {
+            Some(e) => (Speaker::Entity(e), NARRATOR_TAG),
+            None => (Speaker::Narrator, NARRATOR_TAG),
+        }),
+        _ => None,
+    }
+}
+
+/// The speech tag after a quotation (`”, said Emma` / `” Emma replied` / `”, he said`), or
+/// before one (`Emma said, “` / `said she: “`). `from..to` is the narration between marks.
+fn tag_in(
+    toks: &[Token],
+    from: usize,
+    to: usize,
+    after_quote: bool,
+    para: u32,
+    cast: &Cast,
+    sal: &Salience,
+) -> Option<(Speaker, f32)> {
+    let words: Vec<usize> = (from..to)
+        .filter(|&j| toks[j].kind == Kind::Word || cast.mention_at.contains_key(&j))
+        .collect();
+    let window: Vec<usize> = if after_quote {
+        // the tag opens the narration: `, said Emma` — not in a later sentence
+        let first_sent = toks.get(from).map(|t| t.sent);
+        words
+            .iter()
+            .copied()
+            .take(5)
+            .take_while(|&j| Some(toks[j].sent) == first_sent || !toks[j].sent_start)
+            .collect()
+    } else {
+        // the tag closes the narration and introduces the quotation
+        let last = to.checked_sub(1).filter(|&l| l >= from)?;
+        if !matches!(toks[last].text, "," | ":" | "—" | "-" | "--") {
+            return None;
+        }
+        let n = words.len();
+        words[n.saturating_sub(5)..].to_vec()
+    };
+    for (k, &j) in window.iter().enumerate() {
+        if !is_speech_verb(&toks[j]) {
+            continue;
+        }
+        // "said Emma" / "said he"
+        if let Some(&n) = window.get(k + 1) {
+            if let Some(s) = speaker_at(toks, n, para, cast, sal) {
+                return Some(s);
+            }
+        }
+        // "Emma said" / "Mr. Knightley replied" / "she said"
+        for back in 1..=3 {
+            if let Some(&b) = k.checked_sub(back).and_then(|i| window.get(i)) {
+                if let Some(s) = speaker_at(toks, b, para, cast, sal) {
+                    return Some(s);
+                }
+            }
+        }
+        return None;
+    }
+    None
+}
+
+/// Attributes every quotation it can; the rest are left out.
+pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
+    let quotes = find_quotes(text, toks);
+    let mut out = Vec::new();
+    let mut sal = Salience::default();
+    let mut next_tok = 0usize; // narration mentions are recorded up to here
+                               // the speakers of the last dialogue paragraphs: (paragraph, speaker, confidence)
+    let mut turns: Vec<(u32, Speaker, f32)> = Vec::new();
+    let mut prev_unclosed: Option<(u32, Option<(Speaker, f32)>)> = None;
+    let mut qi = 0;
+    while qi < quotes.len() {
+        let para = quotes[qi].para;
+        let mut qj = qi;
+        while qj < quotes.len() && quotes[qj].para == para {
+            qj += 1;
+        }
+        let group = &quotes[qi..qj];
+        // Narration mentions before the paragraph's first quotation feed pronoun resolution.
+        let record = |sal: &mut Salience, from: usize, to: usize| {
+            for j in from..to {
+                if !toks[j].in_quote {
+                    if let Some(&e) = cast.mention_at.get(&j) {
+                        if sal.mentions.last() != Some(&(toks[j].para, e)) {
+                            sal.mentions.push((toks[j].para, e));
+                        }
+                    }
+                }
+            }
+        };
+        record(&mut sal, next_tok, group[0].open);
+        let para_start = (0..group[0].open)
+            .rev()
+            .take_while(|&j| toks[j].para == para)
+            .last()
+            .unwrap_or(group[0].open);
+        let para_end = (group[group.len() - 1].close..toks.len())
+            .take_while(|&j| toks[j].para == para)
+            .last()
+            .map_or(group[group.len() - 1].close, |j| j + 1);
+        // Each quotation's own tag: right after it, or right before it.
+        let mut tags: Vec<Option<(Speaker, f32)>> = Vec::with_capacity(group.len());
+        for (k, q) in group.iter().enumerate() {
+            let after_from = (q.close + 1).min(para_end);
+            let after_to = group.get(k + 1).map_or(para_end, |n| n.open);
+            let before_from = if k == 0 {
+                para_start
+            } else {
+                group[k - 1].close + 1
+            };
+            let after = if q.closed {
+                tag_in(toks, after_from, after_to, true, para, cast, &sal)
+            } else {
+                None
+            };
+            let before = || tag_in(toks, before_from, q.open, false, para, cast, &sal);
+            tags.push(after.or_else(before));
+            // narration up to the next quotation is now read
+            record(&mut sal, after_from, after_to);
+        }
+        record(&mut sal, para_start, para_end);
+        next_tok = para_end;
+        let distinct: Vec<Speaker> = tags.iter().flatten().fold(Vec::new(), |mut v, (s, _)| {
+            if !v.contains(s) {
+                v.push(*s);
+            }
+            v
+        });
+        let para_speaker: Option<(Speaker, f32)> = match distinct.as_slice() {
+            [s] => tags
+                .iter()
+                .flatten()
+                .filter(|(t, _)| t == s)
+                .map(|&(t, c)| (t, c))
+                .max_by(|a, b| a.1.total_cmp(&b.1)),
+            _ => None,
+        };
+        // No tag at all: a speech continued from the last paragraph, or turn-taking.
+        let starts_with_quote = group[0].open == para_start;
+        let narration_names =
+            (para_start..para_end).any(|j| !toks[j].in_quote && cast.mention_at.contains_key(&j));
+        let inferred = if distinct.is_empty() {
+            match prev_unclosed {
+                Some((p, Some((s, c)))) if p + 1 == para && starts_with_quote => {
+                    Some((s, c * CONTINUED))
+                }
+                _ if starts_with_quote && !narration_names => {
+                    // strict alternation: the last two dialogue paragraphs were A and B, in
+                    // the two paragraphs just before this one
+                    match turns.as_slice() {
+                        [.., (pb, b, cb), (pa, a, ca)]
+                            if *pa + 1 == para && *pb + 2 == para && a != b =>
+                        {
+                            Some((*b, (cb.min(*ca) * ALTERNATION_DECAY).min(ALTERNATION)))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        for (k, q) in group.iter().enumerate() {
+            let who = match (&tags[k], para_speaker, inferred) {
+                (Some(t), _, _) => Some(*t),
+                (None, Some((s, c)), _) => Some((s, c * SAME_PARAGRAPH)),
+                (None, None, Some(i)) => Some(i),
+                _ => None,
+            };
+            if let Some((Speaker::Entity(e), c)) = who {
+                out.push(Attribution {
+                    start: q.start,
+                    end: q.end,
+                    entity: e,
+                    confidence: c,
+                });
+            }
+        }
+        for t in tags.iter().flatten() {
+            if t.1 >= PRONOUN_TAG && sal.tagged.last() != Some(&(para, t.0)) {
+                sal.tagged.push((para, t.0));
+            }
+        }
+        let turn = para_speaker.or(inferred);
+        match turn {
+            Some((s, c)) if distinct.len() <= 1 => {
+                if turns.last().is_some_and(|(p, _, _)| *p + 1 < para) {
+                    turns.clear();
+                }
+                turns.push((para, s, c));
+            }
+            _ => turns.clear(),
+        }
+        let last = &group[group.len() - 1];
+        prev_unclosed = (!last.closed).then_some((para, turn));
+        qi = qj;
+    }
+    out
+}
