@@ -73,12 +73,15 @@ pub struct Entity {
     pub has_full_name: bool,
     /// The longest name word sequence seen (lower case).
     pub full: Vec<String>,
-    /// Titles seen before a full name ("Mr. John Knightley"): in a family, the book qualifies
-    /// this one with a given name because another is plain "Mr. Knightley".
+    /// Titles seen before a full name ("Mr. John Knightley"): where two could be "Mr.
+    /// Knightley", the book qualifies this one with a given name to tell him from the other.
     pub titled_full: Vec<String>,
     /// A word several characters share, standing for none of them.
     pub ambiguous: bool,
-    sentences: HashSet<u32>,
+    /// Named as a married woman by her husband's name ("Mrs. John Knightley").
+    pub wife_form: bool,
+    /// name word → sentences of narration where a form holding it appears
+    sentences: HashMap<String, HashSet<u32>>,
 }
 
 fn is_kin(t: TitleClass) -> bool {
@@ -118,10 +121,15 @@ impl Entity {
         if matches!((self.gender, form_gender), (Some(a), Some(b)) if a != b) {
             return false;
         }
-        // Named side by side in two sentences or more: two people.
+        // Named side by side in two sentences of narration or more by forms sharing a word
+        // ("Mr. Knightley and Mr. John Knightley"): two people.
         ev.sentences
             .iter()
-            .filter(|s| self.sentences.contains(s))
+            .filter(|s| {
+                key.words
+                    .iter()
+                    .any(|w| self.sentences.get(w).is_some_and(|set| set.contains(s)))
+            })
             .nth(1)
             .is_none()
     }
@@ -168,7 +176,8 @@ fn evidence(mentions: &[Mention], toks: &[Token]) -> HashMap<FormKey, FormEviden
         }
         ev.count += 1;
         let (sent, para) = (toks[m.tok].sent, toks[m.tok].para);
-        if ev.sentences.last() != Some(&sent) {
+        // side by side in narration (a vocative in dialogue proves nothing)
+        if !toks[m.tok].in_quote && ev.sentences.last() != Some(&sent) {
             ev.sentences.push(sent);
         }
         let first = if m.title.is_some() {
@@ -303,12 +312,22 @@ impl Index {
                 .ok()
                 .flatten();
         };
-        let family = holders.len() >= 2;
+        // "Mrs. Charles Musgrove" is named so to tell her from plain "Mrs. Musgrove".
         let fit: Vec<usize> = self
             .fitting(Some(holders), key, ev)
             .into_iter()
-            .filter(|&e| !(family && ents[e].titled_full.contains(&t)))
+            .filter(|&e| !(t == "mrs" && ents[e].wife_form))
             .collect();
+        // Two or more it could be (a family): not the one the book tells apart by given name.
+        // "Miss Elliot" is the eldest daughter; the book writes "Miss Anne Elliot" for the
+        // others, so one called that is never plain "Miss Elliot".
+        let fit: Vec<usize> = if fit.len() >= 2 || t == "miss" {
+            fit.into_iter()
+                .filter(|&e| !ents[e].titled_full.contains(&t))
+                .collect()
+        } else {
+            fit
+        };
         let titled: Vec<usize> = fit
             .iter()
             .copied()
@@ -335,7 +354,17 @@ impl Index {
             }
             Ok(None)
         };
-        let surname = || one(&self.fitting(self.by_surname.get(w), key, ev), ents);
+        // A bare surname is a man's ("Pontellier" is Léonce, not Edna), unless only women
+        // bear it.
+        let surname = || {
+            let fit = self.fitting(self.by_surname.get(w), key, ev);
+            let men: Vec<usize> = fit
+                .iter()
+                .copied()
+                .filter(|&e| ents[e].gender != Some(Gender::Female))
+                .collect();
+            one(if men.is_empty() { &fit } else { &men }, ents)
+        };
         // A known surname is looked up as one first ("Archer" is Newland Archer, not a
         // "Archer Madeira"); anything else as a given name first.
         let surname_first = !lexicon::is_given_name(w) && lexicon::is_surname(w);
@@ -410,6 +439,7 @@ pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
             None => {
                 let mut e = Entity {
                     ambiguous,
+                    wife_form,
                     ..Entity::default()
                 };
                 if words.len() >= 2 {
@@ -475,7 +505,12 @@ pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
             e.gender = ev.gender();
         }
         e.count += ev.count;
-        e.sentences.extend(ev.sentences.iter().copied());
+        for w in words {
+            e.sentences
+                .entry(w.clone())
+                .or_default()
+                .extend(ev.sentences.iter().copied());
+        }
         *e.forms.entry(ev.surface).or_default() += ev.count;
         assignment.insert(key, idx);
     }

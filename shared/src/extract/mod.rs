@@ -183,9 +183,18 @@ pub fn analyse(text: &str) -> Analysis {
 
     attribute_pronouns(&toks, &ments, &mention_entity, &is_person, &gender, &mut es);
     let mut mention_at: HashMap<usize, usize> = HashMap::new();
+    let mut mention_end: HashMap<usize, (usize, usize)> = HashMap::new();
     for (m, &e) in ments.iter().zip(&mention_entity) {
         if is_person[e] {
             mention_at.insert(m.tok, e);
+            let first = if m.title.is_some() {
+                (m.tok.saturating_sub(2)..m.tok)
+                    .find(|&j| lexicon::title_class(&toks[j].text.to_lowercase()).is_some())
+                    .unwrap_or(m.tok)
+            } else {
+                m.tok
+            };
+            mention_end.insert(m.end, (e, first));
             // a title before the name points at the mention too
             if m.title.is_some() {
                 for back in 1..=2 {
@@ -198,6 +207,7 @@ pub fn analyse(text: &str) -> Analysis {
     }
     let cast = quotes::Cast {
         mention_at: &mention_at,
+        mention_end: &mention_end,
         gender: &gender,
         narrator: None,
     };

@@ -30,6 +30,8 @@ enum Speaker {
 pub struct Cast<'a> {
     /// token index → entity, for the first token of each person mention (and its title)
     pub mention_at: &'a HashMap<usize, usize>,
+    /// token index one past a person mention's last token → (entity, first token incl. title)
+    pub mention_end: &'a HashMap<usize, (usize, usize)>,
     pub gender: &'a [Option<Gender>],
     /// The named first-person narrator, if the book has one.
     pub narrator: Option<usize>,
@@ -154,18 +156,8 @@ impl Salience {
     }
 }
 
-/// The speaker a token names: a person mention starting there, a subject pronoun, or "I".
-fn speaker_at(
-    toks: &[Token],
-    j: usize,
-    para: u32,
-    cast: &Cast,
-    sal: &Salience,
-) -> Option<(Speaker, f32)> {
-    if let Some(&e) = cast.mention_at.get(&j) {
-        return Some((Speaker::Entity(e), NAMED_TAG));
-    }
-    let t = &toks[j];
+/// The speaker a pronoun names: "he", "she" resolved, or "I".
+fn pronoun_speaker(t: &Token, para: u32, cast: &Cast, sal: &Salience) -> Option<(Speaker, f32)> {
     if t.kind != Kind::Word {
         return None;
     }
@@ -184,59 +176,132 @@ fn speaker_at(
     }
 }
 
-/// The speech tag after a quotation (`”, said Emma` / `” Emma replied` / `”, he said`), or
-/// before one (`Emma said, “` / `said she: “`). `from..to` is the narration between marks.
-fn tag_in(
+/// Words after a verb of speech that make it no speech tag: "said nothing", "said no more".
+fn negates(t: Option<&Token>) -> bool {
+    t.is_some_and(|t| {
+        matches!(
+            lower(t).as_str(),
+            "nothing" | "no" | "not" | "little" | "so" | "it" | "that" | "this" | "something"
+        )
+    })
+}
+
+/// Words before a name that make it an object, not the speaker ("glancing at Elinor, replied").
+fn governs(t: Option<&Token>) -> bool {
+    t.is_some_and(|t| {
+        matches!(
+            lower(t).as_str(),
+            "at" | "to"
+                | "with"
+                | "on"
+                | "upon"
+                | "for"
+                | "of"
+                | "from"
+                | "by"
+                | "towards"
+                | "toward"
+                | "about"
+                | "into"
+                | "than"
+                | "and"
+                | "like"
+        )
+    })
+}
+
+/// The speaker of a verb of speech at `v`: the subject right before it ("Emma said", "Mr.
+/// John Knightley replied", "he asked Katharine") or, failing that, right after it ("said
+/// Emma", "said he").
+fn speaker_of_verb(
     toks: &[Token],
+    v: usize,
     from: usize,
     to: usize,
-    after_quote: bool,
     para: u32,
     cast: &Cast,
     sal: &Salience,
 ) -> Option<(Speaker, f32)> {
-    let words: Vec<usize> = (from..to)
-        .filter(|&j| toks[j].kind == Kind::Word || cast.mention_at.contains_key(&j))
-        .collect();
-    let window: Vec<usize> = if after_quote {
-        // the tag opens the narration: `, said Emma` — not in a later sentence
-        let first_sent = toks.get(from).map(|t| t.sent);
-        words
-            .iter()
-            .copied()
-            .take(5)
-            .take_while(|&j| Some(toks[j].sent) == first_sent || !toks[j].sent_start)
-            .collect()
+    if negates(toks.get(v + 1).filter(|_| v + 1 < to)) {
+        return None;
+    }
+    if v > from {
+        if let Some(&(e, start)) = cast.mention_end.get(&v) {
+            if start >= from && !governs(start.checked_sub(1).and_then(|p| toks.get(p))) {
+                return Some((Speaker::Entity(e), NAMED_TAG));
+            }
+        }
+        if let Some(s) = pronoun_speaker(&toks[v - 1], para, cast, sal) {
+            return Some(s);
+        }
+    }
+    let n = v + 1;
+    if n >= to {
+        return None;
+    }
+    if let Some(&e) = cast.mention_at.get(&n) {
+        return Some((Speaker::Entity(e), NAMED_TAG));
+    }
+    pronoun_speaker(&toks[n], para, cast, sal)
+}
+
+/// The speech tag after a quotation (`”, said Emma` / `” Emma replied` / `”, he said`), or
+/// before one (`Emma said, “` / `said she: “`). `from..to` is the narration between marks.
+#[allow(clippy::too_many_arguments)]
+fn tag_in(
+    toks: &[Token],
+    from: usize,
+    to: usize,
+    quote_end: Option<&Token>,
+    para: u32,
+    cast: &Cast,
+    sal: &Salience,
+) -> Option<(Speaker, f32)> {
+    if from >= to {
+        return None;
+    }
+    let verbs: Vec<usize> = if let Some(last) = quote_end {
+        // The tag opens the narration, in the quotation's sentence: `, said Emma`. After a
+        // full stop only a bare tag counts ("Yes." Emma said.), not "Emma said no more".
+        let full_stop = last.text == ".";
+        let words: Vec<usize> = (from..to)
+            .filter(|&j| toks[j].kind == Kind::Word)
+            .take(4)
+            .take_while(|&j| toks[j].sent == toks[from].sent)
+            .collect();
+        let v = words.iter().copied().find(|&j| is_speech_verb(&toks[j]));
+        match v {
+            Some(v) if full_stop => {
+                let ends = toks
+                    .get(v + 1)
+                    .is_none_or(|t| t.kind != Kind::Word || t.sent != toks[v].sent);
+                let subject_ends = toks.get(v + 2).is_none_or(|t| t.kind != Kind::Word);
+                if ends || subject_ends {
+                    vec![v]
+                } else {
+                    vec![]
+                }
+            }
+            Some(v) => vec![v],
+            None => vec![],
+        }
     } else {
-        // the tag closes the narration and introduces the quotation
-        let last = to.checked_sub(1).filter(|&l| l >= from)?;
+        // The tag closes the narration and introduces the quotation: `Emma said, “`.
+        let last = to - 1;
         if !matches!(toks[last].text, "," | ":" | "—" | "-" | "--") {
             return None;
         }
-        let n = words.len();
-        words[n.saturating_sub(5)..].to_vec()
+        (from..last)
+            .rev()
+            .filter(|&j| toks[j].kind == Kind::Word)
+            .take(4)
+            .filter(|&j| is_speech_verb(&toks[j]))
+            .take(1)
+            .collect()
     };
-    for (k, &j) in window.iter().enumerate() {
-        if !is_speech_verb(&toks[j]) {
-            continue;
-        }
-        // "said Emma" / "said he"
-        if let Some(&n) = window.get(k + 1) {
-            if let Some(s) = speaker_at(toks, n, para, cast, sal) {
-                return Some(s);
-            }
-        }
-        // "Emma said" / "Mr. Knightley replied" / "she said"
-        for back in 1..=3 {
-            if let Some(&b) = k.checked_sub(back).and_then(|i| window.get(i)) {
-                if let Some(s) = speaker_at(toks, b, para, cast, sal) {
-                    return Some(s);
-                }
-            }
-        }
-        return None;
-    }
-    None
+    verbs
+        .into_iter()
+        .find_map(|v| speaker_of_verb(toks, v, from, to, para, cast, sal))
 }
 
 /// Attributes every quotation it can; the rest are left out.
@@ -289,11 +354,13 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
                 group[k - 1].close + 1
             };
             let after = if q.closed {
-                tag_in(toks, after_from, after_to, true, para, cast, &sal)
+                // the mark before the closing quote: "," or "?" or "."
+                let end_mark = toks[q.open + 1..q.close].last();
+                tag_in(toks, after_from, after_to, end_mark, para, cast, &sal)
             } else {
                 None
             };
-            let before = || tag_in(toks, before_from, q.open, false, para, cast, &sal);
+            let before = || tag_in(toks, before_from, q.open, None, para, cast, &sal);
             tags.push(after.or_else(before));
             // narration up to the next quotation is now read
             record(&mut sal, after_from, after_to);
