@@ -333,9 +333,11 @@ impl Index {
             .copied()
             .filter(|&e| ents[e].title_words.contains(&t))
             .collect();
+        // In a family, "Mrs. Maylie" is not the daughter the book calls "Rose Maylie".
+        let mother = t == "mrs" && holders.len() >= 2;
         match (titled.len(), fit.len()) {
             (1.., _) => one(&titled, ents).ok().flatten(),
-            (0, 1) => Some(fit[0]),
+            (0, 1) if !mother => Some(fit[0]),
             _ => None,
         }
     }

@@ -36,7 +36,7 @@ pub struct QuoteRef {
 }
 
 /// Quotations at least this sure of their speaker make a character's voice for the persona.
-pub const PERSONA_QUOTE_CONFIDENCE: f32 = 0.75;
+pub const PERSONA_QUOTE_CONFIDENCE: f32 = 0.9;
 
 /// One character, as `falsafa extract --json` prints it and the persona stage reads it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -176,6 +176,14 @@ fn pronoun_speaker(t: &Token, para: u32, cast: &Cast, sal: &Salience) -> Option<
     }
 }
 
+fn is_subject_pronoun(t: &Token) -> bool {
+    t.kind == Kind::Word
+        && matches!(
+            lower(t).as_str(),
+            "he" | "she" | "i" | "they" | "we" | "you" | "it" | "who" | "one"
+        )
+}
+
 /// Words after a verb of speech that make it no speech tag: "said nothing", "said no more".
 fn negates(t: Option<&Token>) -> bool {
     t.is_some_and(|t| {
@@ -231,8 +239,9 @@ fn speaker_of_verb(
                 return Some((Speaker::Entity(e), NAMED_TAG));
             }
         }
-        if let Some(s) = pronoun_speaker(&toks[v - 1], para, cast, sal) {
-            return Some(s);
+        // "he asked Fagin": the pronoun is the speaker, resolved or not
+        if is_subject_pronoun(&toks[v - 1]) {
+            return pronoun_speaker(&toks[v - 1], para, cast, sal);
         }
     }
     let n = v + 1;
@@ -240,7 +249,12 @@ fn speaker_of_verb(
         return None;
     }
     if let Some(&e) = cast.mention_at.get(&n) {
-        return Some((Speaker::Entity(e), NAMED_TAG));
+        // "rejoined Oliver's benefactress" names someone else
+        let possessive = toks[n..to.min(n + 4)]
+            .iter()
+            .take_while(|t| t.text == "." || t.text.starts_with(char::is_uppercase))
+            .any(|t| t.text.ends_with("'s") || t.text.ends_with("’s"));
+        return (!possessive).then_some((Speaker::Entity(e), NAMED_TAG));
     }
     pronoun_speaker(&toks[n], para, cast, sal)
 }
@@ -345,6 +359,7 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
             .map_or(group[group.len() - 1].close, |j| j + 1);
         // Each quotation's own tag: right after it, or right before it.
         let mut tags: Vec<Option<(Speaker, f32)>> = Vec::with_capacity(group.len());
+        let mut after_tag_used = false;
         for (k, q) in group.iter().enumerate() {
             let after_from = (q.close + 1).min(para_end);
             let after_to = group.get(k + 1).map_or(para_end, |n| n.open);
@@ -360,8 +375,16 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
             } else {
                 None
             };
-            let before = || tag_in(toks, before_from, q.open, None, para, cast, &sal);
-            tags.push(after.or_else(before));
+            // Narration between two pieces of one speech is the first piece's tag
+            // (`“I hope,” said Oliver, when Mrs. Maylie returned, “that…”`): the second piece
+            // is the same speaker's.
+            let before = || match (k, after_tag_used) {
+                (1.., true) => tags[k - 1],
+                _ => tag_in(toks, before_from, q.open, None, para, cast, &sal),
+            };
+            let tag = after.or_else(before);
+            after_tag_used = after.is_some();
+            tags.push(tag);
             // narration up to the next quotation is now read
             record(&mut sal, after_from, after_to);
         }
