@@ -95,10 +95,13 @@ impl Entity {
             if !self.compatible_title(t) {
                 return false;
             }
-            // One man is not both "Mr. Crawford" and "Admiral Crawford".
+            // One man is not both "Mr. Crawford" and "Admiral Crawford" (but "Mr." and
+            // "Monsieur" are one title in two languages).
             if let Some(w) = &key.title_word {
+                let rank = |x: &str| lexicon::plain_honorific(x).unwrap_or(x).to_string();
+                let mine = rank(w);
                 if !is_kin(t)
-                    && !self.title_words.contains(w)
+                    && !self.title_words.iter().any(|o| rank(o) == mine)
                     && self.title_words.iter().any(|o| {
                         lexicon::title_class(o)
                             .is_some_and(|c| !is_kin(c) && c.gender() == t.gender())
@@ -113,11 +116,12 @@ impl Entity {
             .is_none()
             .then(|| lexicon::given_name_gender(&key.words[0]))
             .flatten();
+        // the title, else the pronouns that follow the form, else the given name's census gender
         let form_gender = key
             .title
             .and_then(TitleClass::gender)
-            .or(given_gender)
-            .or_else(|| ev.gender());
+            .or_else(|| ev.gender())
+            .or(given_gender);
         if matches!((self.gender, form_gender), (Some(a), Some(b)) if a != b) {
             return false;
         }
@@ -219,8 +223,8 @@ fn evidence(mentions: &[Mention], toks: &[Token]) -> HashMap<FormKey, FormEviden
 }
 
 /// The one candidate a form can mean: the only one, or one the book already names five times
-/// as often as all the others together. `Err` when several fit and none dominates.
-fn one(cands: &[usize], ents: &[Entity]) -> Result<Option<usize>, ()> {
+/// as often as all the others together. `Err` (with them) when several fit and none dominates.
+fn one(cands: &[usize], ents: &[Entity]) -> Result<Option<usize>, Vec<usize>> {
     match cands {
         [] => Ok(None),
         [e] => Ok(Some(*e)),
@@ -238,7 +242,7 @@ fn one(cands: &[usize], ents: &[Entity]) -> Result<Option<usize>, ()> {
             if ents[best].count >= 5 * rest.max(1) {
                 Ok(Some(best))
             } else {
-                Err(())
+                Err(cands.to_vec())
             }
         }
     }
@@ -305,6 +309,7 @@ impl Index {
     fn titled_surname(&self, key: &FormKey, ev: &FormEvidence) -> Option<usize> {
         let w = &key.words[0];
         let t = key.title_word.clone().unwrap_or_default();
+        let plain = lexicon::plain_honorific(&t).unwrap_or(&t);
         let ents = &self.entities;
         let Some(holders) = self.by_surname.get(w) else {
             // "Miss Anne", "Mr. Tom": a title before a given name
@@ -316,12 +321,12 @@ impl Index {
         let fit: Vec<usize> = self
             .fitting(Some(holders), key, ev)
             .into_iter()
-            .filter(|&e| !(t == "mrs" && ents[e].wife_form))
+            .filter(|&e| !(plain == "mrs" && ents[e].wife_form))
             .collect();
         // Two or more it could be (a family): not the one the book tells apart by given name.
         // "Miss Elliot" is the eldest daughter; the book writes "Miss Anne Elliot" for the
         // others, so one called that is never plain "Miss Elliot".
-        let fit: Vec<usize> = if fit.len() >= 2 || t == "miss" {
+        let fit: Vec<usize> = if fit.len() >= 2 || plain == "miss" {
             fit.into_iter()
                 .filter(|&e| !ents[e].titled_full.contains(&t))
                 .collect()
@@ -334,16 +339,17 @@ impl Index {
             .filter(|&e| ents[e].title_words.contains(&t))
             .collect();
         // In a family, "Mrs. Maylie" is not the daughter the book calls "Rose Maylie".
-        let mother = t == "mrs" && holders.len() >= 2;
+        let mother = plain == "mrs" && holders.len() >= 2;
         match (titled.len(), fit.len()) {
             (1.., _) => one(&titled, ents).ok().flatten(),
             (0, 1) if !mother => Some(fit[0]),
+            (0, _) if !mother => one(&fit, ents).ok().flatten(),
             _ => None,
         }
     }
 
-    /// The character a lone word joins; `Err` when it fits several.
-    fn lone_word(&self, key: &FormKey, ev: &FormEvidence) -> Result<Option<usize>, ()> {
+    /// The character a lone word joins; `Err` with the candidates when it fits several.
+    fn lone_word(&self, key: &FormKey, ev: &FormEvidence) -> Result<Option<usize>, Vec<usize>> {
         let w = &key.words[0];
         let ents = &self.entities;
         let given = || one(&self.fitting(self.by_given.get(w), key, ev), ents);
@@ -370,7 +376,8 @@ impl Index {
         // A known surname is looked up as one first ("Archer" is Newland Archer, not a
         // "Archer Madeira"); anything else as a given name first.
         let surname_first = !lexicon::is_given_name(w) && lexicon::is_surname(w);
-        let order: [&dyn Fn() -> Result<Option<usize>, ()>; 3] = if surname_first {
+        type Lookup<'a> = &'a dyn Fn() -> Result<Option<usize>, Vec<usize>>;
+        let order: [Lookup; 3] = if surname_first {
             [&surname, &given, &nick]
         } else {
             [&given, &nick, &surname]
@@ -431,11 +438,24 @@ pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
                 .ok()
                 .flatten()
             }),
-            _ => ix.lone_word(&key, &ev).unwrap_or_else(|()| {
-                ambiguous = true;
+            _ => ix.lone_word(&key, &ev).unwrap_or_else(|cands| {
+                // A word far more used than all the characters it could join together is a
+                // character's own name ("Meg" beside a rare "Meg March" and "Meg Brooke");
+                // otherwise it is a shared word that stands for nobody.
+                let theirs: usize = cands.iter().map(|&e| ix.entities[e].count).sum();
+                ambiguous = ev.count < 3 * theirs;
                 None
             }),
         };
+        if std::env::var_os("DBG_CLUSTER").is_some() {
+            eprintln!(
+                "{:?} n={} amb={} -> {:?}",
+                key.words,
+                ev.count,
+                ambiguous,
+                target.map(|t| ix.entities[t].forms.keys().next().cloned())
+            );
+        }
         let idx = match target {
             Some(i) => i,
             None => {
@@ -455,8 +475,8 @@ pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
                 e.gender = key
                     .title
                     .and_then(|t| t.gender())
-                    .or_else(|| e.given.as_deref().and_then(lexicon::given_name_gender))
-                    .or_else(|| ev.gender());
+                    .or_else(|| ev.gender())
+                    .or_else(|| e.given.as_deref().and_then(lexicon::given_name_gender));
                 // "Rochester Arms", "Thornfield Hall", "the Archer Madeira": a place or a thing
                 // named after someone lends no surname or given name for others to join.
                 let placeish = (words.len() >= 2

@@ -76,6 +76,17 @@ pub fn title_class(w: &str) -> Option<TitleClass> {
     })
 }
 
+/// The plain honorific a title word stands for in any language ("monsieur" → "mr"), `None`
+/// for ranks and offices ("captain", "sir", "lady").
+pub fn plain_honorific(w: &str) -> Option<&'static str> {
+    Some(match w {
+        "mr" | "mister" | "monsieur" | "m" | "signor" | "herr" | "senor" | "señor" | "don" => "mr",
+        "mrs" | "madame" | "mme" | "madam" | "signora" | "frau" | "senora" | "señora" => "mrs",
+        "miss" | "mademoiselle" | "mlle" | "ms" | "fraulein" | "signorina" => "miss",
+        _ => return None,
+    })
+}
+
 /// Titles that name a person only when a name follows ("Mother said" is not a name).
 pub fn title_needs_name(w: &str) -> bool {
     !matches!(

@@ -7,6 +7,7 @@
 pub mod cluster;
 pub mod lexicon;
 pub mod mentions;
+pub mod narrator;
 pub mod quotes;
 pub mod tokens;
 
@@ -205,11 +206,17 @@ pub fn analyse(text: &str) -> Analysis {
             }
         }
     }
+    // A named first-person narrator: their "I" counts for them.
+    let narrator = narrator::first_person(&toks).and_then(|selves| {
+        let e = narrator::named(&toks, &ments, &mention_entity, &is_person)?;
+        es[e].pronouns += selves;
+        Some(e)
+    });
     let cast = quotes::Cast {
         mention_at: &mention_at,
         mention_end: &mention_end,
         gender: &gender,
-        narrator: None,
+        narrator,
     };
     for a in quotes::attribute(text, &toks, &cast) {
         let words = text[a.start..a.end].split_whitespace().collect::<Vec<_>>();
