@@ -91,16 +91,22 @@ fn is_kin(t: TitleClass) -> bool {
 impl Entity {
     /// Whether a form can name this character.
     fn accepts(&self, key: &FormKey, ev: &FormEvidence) -> bool {
+        self.accepts_in(key, ev, true)
+    }
+
+    /// `family`: others bear this surname too, so a different rank means a different man.
+    fn accepts_in(&self, key: &FormKey, ev: &FormEvidence, family: bool) -> bool {
         if let Some(t) = key.title {
             if !self.compatible_title(t) {
                 return false;
             }
-            // One man is not both "Mr. Crawford" and "Admiral Crawford" (but "Mr." and
-            // "Monsieur" are one title in two languages).
+            // In a family, one man is not both "Mr. Crawford" and "Admiral Crawford" (but "Mr."
+            // and "Monsieur" are one title in two languages).
             if let Some(w) = &key.title_word {
                 let rank = |x: &str| lexicon::plain_honorific(x).unwrap_or(x).to_string();
                 let mine = rank(w);
-                if !is_kin(t)
+                if family
+                    && !is_kin(t)
                     && !self.title_words.iter().any(|o| rank(o) == mine)
                     && self.title_words.iter().any(|o| {
                         lexicon::title_class(o)
@@ -125,17 +131,19 @@ impl Entity {
         if matches!((self.gender, form_gender), (Some(a), Some(b)) if a != b) {
             return false;
         }
-        // Named side by side in two sentences of narration or more by forms sharing a word
-        // ("Mr. Knightley and Mr. John Knightley"): two people.
-        ev.sentences
-            .iter()
-            .filter(|s| {
-                key.words
-                    .iter()
-                    .any(|w| self.sentences.get(w).is_some_and(|set| set.contains(s)))
-            })
-            .nth(1)
-            .is_none()
+        // A titled form named side by side in two sentences of narration or more with forms
+        // sharing a word ("Mr. Knightley and Mr. John Knightley"): two people.
+        key.title.is_none()
+            || ev
+                .sentences
+                .iter()
+                .filter(|s| {
+                    key.words
+                        .iter()
+                        .any(|w| self.sentences.get(w).is_some_and(|set| set.contains(s)))
+                })
+                .nth(1)
+                .is_none()
     }
 
     fn compatible_title(&self, t: TitleClass) -> bool {
@@ -318,9 +326,11 @@ impl Index {
                 .flatten();
         };
         // "Mrs. Charles Musgrove" is named so to tell her from plain "Mrs. Musgrove".
-        let fit: Vec<usize> = self
-            .fitting(Some(holders), key, ev)
-            .into_iter()
+        let family = holders.len() >= 2;
+        let fit: Vec<usize> = holders
+            .iter()
+            .copied()
+            .filter(|&e| ents[e].accepts_in(key, ev, family))
             .filter(|&e| !(plain == "mrs" && ents[e].wife_form))
             .collect();
         // Two or more it could be (a family): not the one the book tells apart by given name.

@@ -80,8 +80,10 @@ pub fn title_class(w: &str) -> Option<TitleClass> {
 /// for ranks and offices ("captain", "sir", "lady").
 pub fn plain_honorific(w: &str) -> Option<&'static str> {
     Some(match w {
-        "mr" | "mister" | "monsieur" | "m" | "signor" | "herr" | "senor" | "señor" | "don" => "mr",
-        "mrs" | "madame" | "mme" | "madam" | "signora" | "frau" | "senora" | "señora" => "mrs",
+        "mr" | "mister" | "monsieur" | "m" | "signor" | "herr" | "senor" | "señor" | "don"
+        | "citoyen" | "citizen" | "comrade" => "mr",
+        "mrs" | "madame" | "mme" | "madam" | "signora" | "frau" | "senora" | "señora"
+        | "citoyenne" => "mrs",
         "miss" | "mademoiselle" | "mlle" | "ms" | "fraulein" | "signorina" => "miss",
         _ => return None,
     })
@@ -207,6 +209,11 @@ pub fn is_never_name(w: &str) -> bool {
             "bravo",
             "amen",
             "hallo",
+            "bah",
+            "humph",
+            "ahem",
+            "psha",
+            "tut",
             "hello",
             "ha",
             "not",
@@ -729,6 +736,9 @@ pub fn is_place_word(w: &str) -> bool {
             "fort",
             "quarter",
             "quarters",
+            "temple",
+            "bar",
+            "inn",
         ])
     })
     .contains(w)

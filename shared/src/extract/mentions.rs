@@ -95,6 +95,10 @@ impl CaseStats {
         if lexicon::is_never_name(w) || w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
             return false;
         }
+        // negations are never names: Don't, Won't, Can't
+        if w.ends_with("n't") || w.ends_with("n’t") {
+            return false;
+        }
         // contractions of never-names: I've, I'd, I'll
         if let Some((head, _)) = w.split_once(['\'', '’']) {
             if lexicon::is_never_name(head) {
@@ -369,7 +373,15 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
     }
     let last = &tokens[m.end - 1];
     if last.text.ends_with("'s") || last.text.ends_with("’s") {
-        m.person_cue += 0.5;
+        // "Lincoln's Inn", "St. Paul's Cathedral": a place named for someone
+        let place_follows = next_word.is_some_and(|n| {
+            is_capitalised(n.text) && lexicon::is_place_word(&n.text.to_lowercase())
+        });
+        if place_follows {
+            m.place_cue += 3.0;
+        } else {
+            m.person_cue += 0.5;
+        }
     }
     // Vocative inside a quotation: “…, Jane.” / “Jane, come here.”
     if tokens[m.tok].in_quote {

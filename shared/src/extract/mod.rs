@@ -432,6 +432,12 @@ fn build_profiles(
     title_alias: &[Option<String>],
 ) -> Vec<CharacterProfile> {
     let names: Vec<String> = clusters.entities.iter().map(display_name).collect();
+    let mut surname_holders: HashMap<&str, usize> = HashMap::new();
+    for (ent, _) in clusters.entities.iter().zip(is_person).filter(|(_, p)| **p) {
+        if let Some(s) = &ent.surname {
+            *surname_holders.entry(s.as_str()).or_default() += 1;
+        }
+    }
     let mut out: Vec<CharacterProfile> = Vec::new();
     for (e, s) in es.iter().enumerate() {
         if !is_person[e] {
@@ -457,6 +463,17 @@ fn build_profiles(
                 && rest.first().is_some_and(|g| {
                     lexicon::given_name_gender(&g.to_lowercase()) != Some(Gender::Female)
                 });
+            // "Prince Prospero" answers to "Prospero" when no one else bears that name; a plain
+            // "Mr."/"Mrs." surname alone is a family's, not one person's.
+            let rank_of_one = rest.len() == 1
+                && lexicon::title_class(&first).is_some()
+                && lexicon::plain_honorific(&first).is_none()
+                && surname_holders
+                    .get(rest[0].to_lowercase().as_str())
+                    .is_some_and(|&n| n == 1);
+            if rank_of_one && rest[0] != name && !aliases.iter().any(|a| a == rest[0]) {
+                aliases.push(rest[0].to_string());
+            }
             if lexicon::title_class(&first).is_some() && rest.len() >= 2 && !wife {
                 let bare = rest.join(" ");
                 if bare != name && !aliases.contains(&bare) {
