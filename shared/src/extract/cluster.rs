@@ -47,15 +47,33 @@ struct FormEvidence {
 }
 
 impl FormEvidence {
-    /// Gender from the pronouns that follow the form, when they agree three to one.
-    fn gender(&self) -> Option<Gender> {
-        if self.male >= 3 * self.female.max(1) {
+    /// Gender from the pronouns that follow the form, when at least `min` agree `ratio` to one.
+    fn voted(&self, min: usize, ratio: usize) -> Option<Gender> {
+        if self.male >= min && self.male >= ratio * self.female {
             Some(Gender::Male)
-        } else if self.female >= 3 * self.male.max(1) {
+        } else if self.female >= min && self.female >= ratio * self.male {
             Some(Gender::Female)
         } else {
             None
         }
+    }
+
+    /// The form's gender: its title's; else ten pronouns agreeing four to one; else its given
+    /// name's (census); else three pronouns (one per ten uses) agreeing three
+    /// to one.
+    fn gender(&self, key: &FormKey) -> Option<Gender> {
+        let given = key
+            .title
+            .is_none()
+            .then(|| lexicon::given_name_gender(&key.words[0]))
+            .flatten();
+        // a form's own pronouns follow one in ten of its uses, at least
+        let few = (self.count / 10).max(3);
+        key.title
+            .and_then(TitleClass::gender)
+            .or_else(|| self.voted(few.max(10), 4))
+            .or(given)
+            .or_else(|| self.voted(few, 3))
     }
 }
 
@@ -80,6 +98,8 @@ pub struct Entity {
     pub ambiguous: bool,
     /// Named as a married woman by her husband's name ("Mrs. John Knightley").
     pub wife_form: bool,
+    /// Mentions after "the", "a" or "an" (untitled forms).
+    pub article: usize,
     /// name word → sentences of narration where a form holding it appears
     sentences: HashMap<String, HashSet<u32>>,
 }
@@ -117,17 +137,7 @@ impl Entity {
                 }
             }
         }
-        let given_gender = key
-            .title
-            .is_none()
-            .then(|| lexicon::given_name_gender(&key.words[0]))
-            .flatten();
-        // the title, else the pronouns that follow the form, else the given name's census gender
-        let form_gender = key
-            .title
-            .and_then(TitleClass::gender)
-            .or_else(|| ev.gender())
-            .or(given_gender);
+        let form_gender = ev.gender(key);
         if matches!((self.gender, form_gender), (Some(a), Some(b)) if a != b) {
             return false;
         }
@@ -179,7 +189,42 @@ pub struct Clusters {
 /// How many tokens after a mention the first pronoun may come to vote on its gender.
 const PRONOUN_WINDOW: usize = 25;
 
+/// Token indexes where a name mention starts.
+pub fn mention_starts(mentions: &[Mention]) -> HashSet<usize> {
+    mentions.iter().map(|m| m.tok).collect()
+}
+
+/// The gender of the first third-person pronoun after a mention, in the rest of its sentence,
+/// outside quotations, with no other name in between ("said the Caterpillar to Alice, and she…"
+/// says nothing of the Caterpillar).
+pub fn pronoun_after(toks: &[Token], m: &Mention, starts: &HashSet<usize>) -> Option<Gender> {
+    let sent = toks[m.tok].sent;
+    for (j, t) in toks
+        .iter()
+        .enumerate()
+        .skip(m.end)
+        .take(PRONOUN_WINDOW)
+        .filter(|(_, t)| t.kind == Kind::Word)
+    {
+        if t.sent > sent || starts.contains(&j) {
+            return None;
+        }
+        if t.in_quote {
+            continue;
+        }
+        // "him" is most often someone else, the object of what the named one did
+        match t.text.to_lowercase().as_str() {
+            "he" | "his" | "himself" => return Some(Gender::Male),
+            "she" | "her" | "hers" | "herself" => return Some(Gender::Female),
+            "it" | "its" | "itself" => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 fn evidence(mentions: &[Mention], toks: &[Token]) -> HashMap<FormKey, FormEvidence> {
+    let starts = mention_starts(mentions);
     let mut forms: HashMap<FormKey, FormEvidence> = HashMap::new();
     for m in mentions {
         let ev = forms.entry(FormKey::of(m)).or_default();
@@ -187,7 +232,7 @@ fn evidence(mentions: &[Mention], toks: &[Token]) -> HashMap<FormKey, FormEviden
             ev.surface = m.surface();
         }
         ev.count += 1;
-        let (sent, para) = (toks[m.tok].sent, toks[m.tok].para);
+        let sent = toks[m.tok].sent;
         // side by side in narration (a vocative in dialogue proves nothing)
         if !toks[m.tok].in_quote && ev.sentences.last() != Some(&sent) {
             ev.sentences.push(sent);
@@ -202,29 +247,10 @@ fn evidence(mentions: &[Mention], toks: &[Token]) -> HashMap<FormKey, FormEviden
                 ev.article += 1;
             }
         }
-        // the first third-person pronoun in the rest of the sentence or the next one
-        for t in toks[m.end..]
-            .iter()
-            .take(PRONOUN_WINDOW)
-            .filter(|t| t.kind == Kind::Word)
-        {
-            if t.sent > sent + 1 || t.para > para {
-                break;
-            }
-            if t.in_quote {
-                continue;
-            }
-            match t.text.to_lowercase().as_str() {
-                "he" | "him" | "his" | "himself" => {
-                    ev.male += 1;
-                    break;
-                }
-                "she" | "her" | "hers" | "herself" => {
-                    ev.female += 1;
-                    break;
-                }
-                _ => {}
-            }
+        match pronoun_after(toks, m, &starts) {
+            Some(Gender::Male) => ev.male += 1,
+            Some(Gender::Female) => ev.female += 1,
+            None => {}
         }
     }
     forms
@@ -457,15 +483,6 @@ pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
                 None
             }),
         };
-        if std::env::var_os("DBG_CLUSTER").is_some() {
-            eprintln!(
-                "{:?} n={} amb={} -> {:?}",
-                key.words,
-                ev.count,
-                ambiguous,
-                target.map(|t| ix.entities[t].forms.keys().next().cloned())
-            );
-        }
         let idx = match target {
             Some(i) => i,
             None => {
@@ -482,11 +499,11 @@ pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
                 } else {
                     e.given = Some(words[0].clone());
                 }
-                e.gender = key
-                    .title
-                    .and_then(|t| t.gender())
-                    .or_else(|| ev.gender())
-                    .or_else(|| e.given.as_deref().and_then(lexicon::given_name_gender));
+                e.gender = if wife_form {
+                    Some(Gender::Female)
+                } else {
+                    ev.gender(&key)
+                };
                 // "Rochester Arms", "Thornfield Hall", "the Archer Madeira": a place or a thing
                 // named after someone lends no surname or given name for others to join.
                 let placeish = (words.len() >= 2
@@ -534,9 +551,10 @@ pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
             e.full = words.clone();
         }
         if e.gender.is_none() {
-            e.gender = ev.gender();
+            e.gender = ev.gender(&key);
         }
         e.count += ev.count;
+        e.article += ev.article;
         for w in words {
             e.sentences
                 .entry(w.clone())

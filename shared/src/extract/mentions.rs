@@ -352,9 +352,17 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             // "to" takes people as often as places ("said to Jo", "goes to Harvey")
             m.place_cue += if lp == "to" { 0.5 } else { 1.0 };
         }
-        // People's names take no article: "an Elphberg", "the Pequod", "a Frenchman".
+        // People's names take no article: "an Elphberg", "the Pequod", "a Frenchman" — but
+        // "said the Hatter" is someone speaking.
+        let speaks_before = start
+            .checked_sub(2)
+            .and_then(|q| tokens.get(q))
+            .is_some_and(|q| {
+                q.kind == Kind::Word && lexicon::is_speech_verb(&q.text.to_lowercase())
+            });
         if p.kind == Kind::Word && m.title.is_none() {
             match lp.as_str() {
+                "the" if speaks_before => m.person_cue += 2.0,
                 "the" => m.place_cue += 1.0,
                 "a" | "an" | "every" | "no" => m.place_cue += 2.0,
                 _ => {}
