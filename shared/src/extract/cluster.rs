@@ -474,7 +474,22 @@ pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
                 .ok()
                 .flatten()
             }),
+            // A woman's given name under two surnames is most often one woman, maiden and
+            // married ("May Welland", "May Archer"): the name joins the more used.
             _ => ix.lone_word(&key, &ev).unwrap_or_else(|cands| {
+                let women = cands
+                    .iter()
+                    .all(|&e| ix.entities[e].gender == Some(Gender::Female));
+                if women
+                    && cands
+                        .iter()
+                        .all(|&e| ix.entities[e].given.as_ref() == Some(&words[0]))
+                {
+                    return cands
+                        .iter()
+                        .copied()
+                        .max_by_key(|&e| (ix.entities[e].count, std::cmp::Reverse(e)));
+                }
                 // A word far more used than all the characters it could join together is a
                 // character's own name ("Meg" beside a rare "Meg March" and "Meg Brooke");
                 // otherwise it is a shared word that stands for nobody.

@@ -213,6 +213,10 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         while let Some(w) = word_at(k) {
             let lw = lower(w.text);
             let first = words.is_empty();
+            // a name does not run on into the next sentence or paragraph
+            if !first && (w.sent != tokens[j].sent || w.para != tokens[j].para) {
+                break;
+            }
             let evidence_after = word_at(k + 1).is_some_and(|n| {
                 let ln = lower(n.text);
                 (is_capitalised(n.text) && !lexicon::is_never_name(&ln))
@@ -227,8 +231,44 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                     && !lexicon::is_never_name(&ln)
                     && stats.name_like(&ln, false, true)
             });
-            let ambiguous_ok =
-                lexicon::is_ambiguous_name(&lw) && (!first || next_is_name || title.is_some());
+            // "May, who had moved away", "said May": capitalised inside a sentence and not after
+            // a word that takes a date ("in May", "last March"), a name, not the month or verb
+            let speaks = !w.sent_start
+                && !tokens
+                    .get(k + 1)
+                    .is_some_and(|n| n.text.starts_with(|c: char| c.is_ascii_digit()))
+                && !k
+                    .checked_sub(1)
+                    .and_then(|p| tokens.get(p))
+                    .is_some_and(|p| {
+                        matches!(
+                            p.text.to_lowercase().as_str(),
+                            "in" | "of"
+                                | "since"
+                                | "till"
+                                | "until"
+                                | "during"
+                                | "last"
+                                | "next"
+                                | "early"
+                                | "late"
+                                | "by"
+                                | "from"
+                                | "through"
+                                | "a"
+                                | "the"
+                                | "this"
+                                | "that"
+                                | "every"
+                                | "each"
+                                | "one"
+                                | "mid"
+                                | "before"
+                                | "after"
+                        )
+                    });
+            let ambiguous_ok = lexicon::is_ambiguous_name(&lw)
+                && (!first || next_is_name || title.is_some() || speaks);
             // “Marmee, come here” — a vocative at the start of a quotation
             let vocative = first
                 && w.in_quote
