@@ -58,9 +58,9 @@ impl FormEvidence {
         }
     }
 
-    /// The form's gender: its title's; else ten pronouns agreeing four to one; else its given
-    /// name's (census); else three pronouns (one per ten uses) agreeing three
-    /// to one.
+    /// The form's gender: its title's; else pronouns (five, one per twenty uses) agreeing four to
+    /// one; else its given name's (census); else three pronouns (one per ten uses) agreeing
+    /// three to one.
     fn gender(&self, key: &FormKey) -> Option<Gender> {
         let given = key
             .title
@@ -71,7 +71,7 @@ impl FormEvidence {
         let few = (self.count / 10).max(3);
         key.title
             .and_then(TitleClass::gender)
-            .or_else(|| self.voted(few.max(10), 4))
+            .or_else(|| self.voted((self.count / 20).max(5), 4))
             .or(given)
             .or_else(|| self.voted(few, 3))
     }
@@ -431,6 +431,13 @@ impl Index {
 /// Groups the mentions' forms into characters.
 pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
     let mut keys: Vec<(FormKey, FormEvidence)> = evidence(mentions, toks).into_iter().collect();
+    // What the pronouns say of each lone given name ("Brett", "Sissy"): a full name built on it
+    // takes that gender when they say it firmly, before the census's.
+    let lone_gender: HashMap<String, Gender> = keys
+        .iter()
+        .filter(|(k, _)| k.title.is_none() && k.words.len() == 1)
+        .filter_map(|(k, ev)| Some((k.words[0].clone(), ev.voted((ev.count / 20).max(5), 4)?)))
+        .collect();
     // Most specific first: more words, then titled, then frequency; ties by text for determinism.
     keys.sort_by(|a, b| {
         b.0.words
@@ -516,6 +523,11 @@ pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
                 }
                 e.gender = if wife_form {
                     Some(Gender::Female)
+                } else if key.title.is_none() && words.len() >= 2 {
+                    lone_gender
+                        .get(&words[0])
+                        .copied()
+                        .or_else(|| ev.gender(&key))
                 } else {
                     ev.gender(&key)
                 };
