@@ -40,6 +40,8 @@ async fn processing_builds_characters_indexes_and_prompt_files() {
     assert!(chars[0].is_primary && chars[0].sort_order == 0);
     for c in &chars {
         assert!(!c.system_prompt.is_empty());
+        // written by the offline responder, and marked so where a reader would see it
+        assert_eq!(c.personality_traits["source"], "offline", "{c:?}");
         let path = t
             .dir
             .path()

@@ -29,6 +29,7 @@ fn reply_request() -> LlmRequest {
         temperature: 0.7,
         max_tokens: 300,
         grounding: Grounding::default(),
+        structured: None,
     }
 }
 
@@ -405,4 +406,245 @@ async fn the_demo_streams_a_real_models_tokens() {
     assert_eq!(out["reply"], json!(m.script.lock().unwrap().reply.clone()));
     assert_eq!(out["done"]["model"], "scripted-gpt");
     let _ = Arc::new(());
+}
+
+/// A test server on the scripted model with extra settings.
+async fn start_with(m: &ModelServer, extra: &[(&str, &str)]) -> TestServer {
+    let mut env = provider_env(m);
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    TestServer::start(&pairs).await
+}
+
+/// Ingests the bundled novel and returns its characters, asserting the book completed.
+async fn ingest_completed(t: &TestServer) -> Vec<shared::domain::Character> {
+    let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
+    let user = Uuid::new_v4();
+    let book = t.add_book(user).await;
+    t.ingest(book, user, &format!("{base}/dorian.txt")).await;
+    let row = t.app.records.get_book(book).await.unwrap().unwrap();
+    assert_eq!(
+        row.processing_status,
+        shared::schema::ProcessingStatus::Completed,
+        "{row:?}"
+    );
+    t.app.records.list_characters(book).await.unwrap()
+}
+
+const CLEAN: &str = r#"{"psychology": "Repaired psychology.", "voice": "Repaired voice.", "motivations": [], "relationships": [], "signature_themes": []}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sloppy_pass_one_answers_still_save_every_character_with_its_source() {
+    // (first answer, answer to the repair request, pass-2 answer, the source every row must say)
+    let cases: &[(&str, Option<&str>, Option<&str>, &str)] = &[
+        ("I think this character is proud and lonely, and speaks in epigrams.", Some(CLEAN), None, "repaired"),
+        ("Sure! Here it is:\n```json\n{\"psychology\": \"Fenced.\", \"voice\": \"Fenced voice.\", \"motivations\": [], \"relationships\": [], \"signature_themes\": []}\n```", None, None, "model"),
+        ("{\"psychology\": \"Commas.\", \"voice\": \"Trailing.\", \"motivations\": [\"art\",], \"relationships\": [],}", None, None, "repaired"),
+        ("{\"psychology\": \"Cut short.\", \"voice\": \"It stops in the mid", None, None, "repaired"),
+        ("{\"motivations\": [\"art\"]}", Some("{\"voice\": \"still no psychology\"}"), None, "evidence"),
+        ("I'm sorry, but I can't help with analysing this character.", Some("I cannot do that."), Some(""), "evidence"),
+    ];
+    for (first, repair, prompt, source) in cases {
+        let m = ModelServer::start().await;
+        {
+            let mut s = m.script.lock().unwrap();
+            s.analysis_answer = Some(first.to_string());
+            s.repair_answer = repair.map(str::to_string);
+            s.prompt_answer = prompt.map(str::to_string);
+        }
+        let t = start_with(&m, &[("MAX_CHARACTERS", "3")]).await;
+        let chars = ingest_completed(&t).await;
+        assert_eq!(
+            chars.len(),
+            3,
+            "{first}: every extracted character is saved"
+        );
+        for c in &chars {
+            assert_eq!(c.personality_traits["source"], *source, "{first}: {c:?}");
+            assert!(!c.system_prompt.trim().is_empty(), "{first}: {c:?}");
+            assert!(
+                c.personality_traits["psychology"]
+                    .as_str()
+                    .is_some_and(|p| !p.is_empty()),
+                "{first}: {c:?}"
+            );
+            if *source == "evidence" {
+                assert!(
+                    c.personality_traits["psychology"]
+                        .as_str()
+                        .unwrap()
+                        .contains(&c.name),
+                    "built from the evidence: {c:?}"
+                );
+            }
+            if prompt == &Some("") {
+                assert!(
+                    c.system_prompt.starts_with(&format!("You are {}", c.name)),
+                    "a template prompt when pass 2 fails: {}",
+                    c.system_prompt
+                );
+            }
+        }
+        let counted = t
+            .app
+            .metrics
+            .processing_characters_processed_total
+            .with_label_values(&[source])
+            .get();
+        assert_eq!(counted as usize, 3, "{first}: counted as {source}");
+        // one repair request at most per character
+        let pass1 = m
+            .requests("/v1/chat/completions")
+            .into_iter()
+            .filter(|b| {
+                b["messages"][0]["content"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("literary analyst")
+            })
+            .count();
+        assert!(pass1 <= 6, "{first}: {pass1} pass-1 calls for 3 characters");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pass_one_asks_for_its_schema_and_a_server_refusing_it_gets_json_object_once_refused() {
+    let m = ModelServer::start().await;
+    m.script.lock().unwrap().refuse_json_schema = true;
+    let t = start_with(&m, &[("MAX_CHARACTERS", "3")]).await;
+    let chars = ingest_completed(&t).await;
+    assert_eq!(chars.len(), 3);
+    assert!(chars
+        .iter()
+        .all(|c| c.personality_traits["source"] == "model"));
+    let pass1: Vec<Value> = m
+        .requests("/v1/chat/completions")
+        .into_iter()
+        .filter(|b| {
+            b["messages"][0]["content"]
+                .as_str()
+                .unwrap_or("")
+                .contains("literary analyst")
+        })
+        .collect();
+    let schema: Vec<&Value> = pass1
+        .iter()
+        .filter(|b| b["response_format"]["type"] == "json_schema")
+        .collect();
+    assert!(!schema.is_empty(), "the schema form is tried first");
+    let sent = &schema[0]["response_format"]["json_schema"];
+    assert_eq!(sent["name"], "character_analysis");
+    assert!(sent["schema"]["required"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("psychology")));
+    // Characters run concurrently, so a few may have tried the schema form before the first
+    // refusal came back; after it, every request asks for json_object.
+    assert!(schema.len() <= 3, "{} schema requests", schema.len());
+    let object = pass1
+        .iter()
+        .filter(|b| b["response_format"]["type"] == "json_object")
+        .count();
+    assert_eq!(object, 3, "each character's analysis asked as json_object");
+    let last = pass1.last().unwrap();
+    assert_eq!(last["response_format"]["type"], "json_object", "remembered");
+    // the reply is free text: no response_format
+    let reply_calls: Vec<Value> = m
+        .requests("/v1/chat/completions")
+        .into_iter()
+        .filter(|b| {
+            b["messages"][0]["content"]
+                .as_str()
+                .unwrap_or("")
+                .contains("role-play")
+        })
+        .collect();
+    assert!(reply_calls
+        .iter()
+        .all(|b| b.get("response_format").is_none()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anthropic_pass_one_is_a_forced_tool_whose_input_is_the_analysis() {
+    let m = ModelServer::start().await;
+    let url = m.url.clone();
+    let t = TestServer::start(&[
+        ("LLM_PROVIDER", "anthropic"),
+        ("LLM_BASE_URL", &url),
+        ("LLM_API_KEY", "sk-ant-test"),
+        ("LLM_MODEL", "scripted-claude"),
+        ("MAX_CHARACTERS", "2"),
+    ])
+    .await;
+    let chars = ingest_completed(&t).await;
+    assert_eq!(chars.len(), 2);
+    for c in &chars {
+        assert_eq!(c.personality_traits["source"], "model", "{c:?}");
+        assert_eq!(
+            c.personality_traits["psychology"],
+            "Scripted psychology: restless, proud, tender."
+        );
+    }
+    let calls = m.requests("/v1/messages");
+    let pass1: Vec<&Value> = calls
+        .iter()
+        .filter(|b| {
+            b["system"]
+                .as_str()
+                .unwrap_or("")
+                .contains("literary analyst")
+        })
+        .collect();
+    assert_eq!(pass1.len(), 2);
+    for b in pass1 {
+        assert_eq!(
+            b["tool_choice"],
+            json!({"type": "tool", "name": "character_analysis"})
+        );
+        assert_eq!(b["tools"][0]["name"], "character_analysis");
+        assert_eq!(b["tools"][0]["input_schema"]["type"], "object");
+    }
+    let pass2 = calls
+        .iter()
+        .find(|b| b["system"].as_str().unwrap_or("").contains("role-play"))
+        .expect("pass 2");
+    assert!(pass2.get("tool_choice").is_none(), "pass 2 is free text");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_that_never_sends_a_first_token_ends_the_chat_with_502_and_is_hung_up_on() {
+    let m = ModelServer::start().await;
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::on(start_with(&m, &[("LLM_TIMEOUT_SECS", "1")]).await).await;
+    m.script.lock().unwrap().stall_reply = true;
+    let disconnected = m.script.lock().unwrap().disconnected.clone();
+    let body = TestServer::chat_body(user, top.id, book, session, "Are you there?");
+    let started = std::time::Instant::now();
+    let events = t.stream(&body).await;
+    let last = events.last().unwrap();
+    assert_eq!(last["code"], 502, "{events:?}");
+    assert!(
+        events.iter().all(|e| e.get("token").is_none()),
+        "{events:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "bounded by LLM_TIMEOUT_SECS"
+    );
+    // the upstream request is closed, so a single-slot server is free again
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !disconnected.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the model server never saw a hang-up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let msgs = t.app.records.recent_messages(session, 10).await.unwrap();
+    assert_eq!(msgs[0].content, "Are you there?", "the question is kept");
 }

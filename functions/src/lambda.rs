@@ -60,6 +60,15 @@ pub fn check(role: Role, config: &Config) -> Result<(), InitError> {
     if matches!(role, Processing | Poller) && config.sqs_queue_url.is_none() {
         return missing("SQS_QUEUE_URL");
     }
+    // Readers would get the offline responder's canned words for a character's.
+    if matches!(role, Chat | Worker)
+        && config.llm.provider == shared::config::LlmProvider::Offline
+        && !config.allow_offline_model
+    {
+        return missing(
+            "LLM_PROVIDER (a real model; ALLOW_OFFLINE_MODEL=1 allows the offline one)",
+        );
+    }
     Ok(())
 }
 
@@ -167,6 +176,8 @@ mod tests {
         ("TYPESENSE_API_KEY", "t"),
         ("QDRANT_URL", "https://q:6334"),
         ("SQS_QUEUE_URL", "https://sqs/q"),
+        ("LLM_PROVIDER", "openai"),
+        ("LLM_API_KEY", "sk"),
     ];
 
     #[test]
@@ -195,6 +206,23 @@ mod tests {
             assert!(e.contains("BACKEND_API_KEY"), "{e}");
         }
         check(Role::Worker, &c).unwrap();
+    }
+
+    #[test]
+    fn the_offline_responder_is_refused_unless_allowed() {
+        let offline: Vec<_> = FULL
+            .iter()
+            .copied()
+            .filter(|(k, _)| !k.starts_with("LLM_"))
+            .collect();
+        for role in [Role::Chat, Role::Worker] {
+            let e = check(role, &config(&offline)).unwrap_err().to_string();
+            assert!(e.contains("ALLOW_OFFLINE_MODEL"), "{e}");
+        }
+        check(Role::Ops, &config(&offline)).unwrap();
+        let mut allowed = offline.clone();
+        allowed.push(("ALLOW_OFFLINE_MODEL", "1"));
+        check(Role::Chat, &config(&allowed)).unwrap();
     }
 
     #[test]

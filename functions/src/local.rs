@@ -97,3 +97,21 @@ pub fn keyed_client(api_key: &str, idle_per_host: usize) -> anyhow::Result<reqwe
         .default_headers(headers)
         .build()?)
 }
+
+/// Says at start when stand-ins would answer readers: the offline responder instead of a model,
+/// the hashing embedder instead of an embedding model (fine for a demo, not for a deployment).
+pub fn warn_about_stand_ins(config: &shared::config::Config) {
+    use shared::config::{EmbeddingProvider, LlmProvider};
+    if config.llm.provider == LlmProvider::Offline {
+        tracing::warn!(
+            "LLM_PROVIDER=offline: the offline deterministic responder writes prompts and replies \
+             (marked offline); set LLM_PROVIDER for a deployment"
+        );
+    }
+    if config.embedding.provider == EmbeddingProvider::Hashing {
+        tracing::warn!(
+            "EMBEDDING_PROVIDER=hashing: retrieval uses the hashing embedder, not a semantic \
+             model; set EMBEDDING_PROVIDER for a deployment"
+        );
+    }
+}

@@ -127,6 +127,8 @@ pub struct Config {
     pub download_timeout: Duration,
     pub max_file_bytes: u64,
     pub allow_loopback_urls: bool,
+    /// Let a Lambda function answer with the offline responder (`ALLOW_OFFLINE_MODEL=1`).
+    pub allow_offline_model: bool,
     /// Hosts `file_url` may name (`FILE_URL_ALLOWED_HOSTS`; default the Supabase project's host;
     /// `*` or neither set: any public host).
     pub allowed_file_hosts: Option<Vec<String>>,
@@ -350,6 +352,7 @@ impl Config {
             download_timeout: Duration::from_secs(env.parse("DOWNLOAD_TIMEOUT_SECS", 120)?),
             max_file_bytes: env.parse("MAX_FILE_BYTES", 100 * 1024 * 1024)?,
             allow_loopback_urls: env.flag("FALSAFA_ALLOW_LOOPBACK_URLS")?,
+            allow_offline_model: env.flag("ALLOW_OFFLINE_MODEL")?,
             allowed_file_hosts: allowed_file_hosts(&env)?,
             backend_api_key: env.get("BACKEND_API_KEY").map(Into::into),
             supabase_jwt_secret: env.get("SUPABASE_JWT_SECRET").map(Into::into),

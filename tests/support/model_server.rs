@@ -2,9 +2,13 @@
 //! completions streaming (role chunk, content chunks, finish chunk, usage chunk, `[DONE]`),
 //! Anthropic Messages streaming (`message_start` … `message_stop`, with `ping`), OpenAI/Jina
 //! `/embeddings`, Cohere v2 `/embed`, and Jina/Cohere `/rerank`. Scriptable failures: 429s before
-//! the first token, 5xx, and a connection cut mid-stream. Every request body is recorded.
+//! the first token, 5xx, a connection cut mid-stream, a stall before the first token (with the
+//! client's disconnect observed), sloppy JSON from pass 1 as small models write it, a server
+//! that refuses `response_format: json_schema` with 400, and Anthropic's forced tool streamed
+//! as `input_json_delta`s. Every request body is recorded.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
@@ -30,6 +34,18 @@ pub struct Script {
     pub dimension: usize,
     /// Recorded request bodies: (path, body).
     pub requests: Vec<(String, Value)>,
+    /// Pass 1's first answer, as a sloppy model writes it (instead of clean fenced JSON).
+    pub analysis_answer: Option<String>,
+    /// The answer to pass 1's repair request (instead of clean JSON).
+    pub repair_answer: Option<String>,
+    /// Pass 2's answer (instead of the scripted prompt).
+    pub prompt_answer: Option<String>,
+    /// Answer 400 to `response_format: {"type": "json_schema"}`, as servers without it do.
+    pub refuse_json_schema: bool,
+    /// Send a reply's headers and role chunk, then nothing.
+    pub stall_reply: bool,
+    /// Set when a stalled reply's client hung up.
+    pub disconnected: Arc<AtomicBool>,
 }
 
 #[derive(Clone)]
@@ -79,7 +95,7 @@ impl ModelServer {
 type Shared = Arc<Mutex<Script>>;
 
 /// What the scripted model says, chosen from the stage's system prompt.
-fn answer_for(messages: &[Value], reply: &str) -> (String, bool) {
+fn answer_for(messages: &[Value], reply: &str, sloppy: &Script) -> (String, bool) {
     let system = messages
         .iter()
         .filter(|m| m["role"] == "system")
@@ -101,7 +117,22 @@ fn answer_for(messages: &[Value], reply: &str) -> (String, bool) {
     if system.contains("literary analyst") {
         let v = json!({"psychology": "Scripted psychology: restless, proud, tender.", "voice": "Scripted voice: quick and ironic.",
             "motivations": ["to be understood"], "relationships": [{"name": "Basil", "nature": "friend"}], "signature_themes": ["beauty"]});
-        return (format!("```json\n{v}\n```"), false);
+        let repair = messages.iter().any(|m| m["role"] == "assistant");
+        let scripted = if repair {
+            &sloppy.repair_answer
+        } else {
+            &sloppy.analysis_answer
+        };
+        return match scripted {
+            Some(a) => (a.clone(), false),
+            None => (format!("```json\n{v}\n```"), false),
+        };
+    }
+    if let (true, Some(a)) = (
+        system.contains("system prompts for role-play"),
+        &sloppy.prompt_answer,
+    ) {
+        return (a.clone(), false);
     }
     if system.contains("system prompts for role-play") {
         let name = field("Character:")
@@ -152,6 +183,31 @@ fn gate(s: &mut Script) -> Option<Response> {
     None
 }
 
+/// Sets its flag when dropped: the response body was dropped because the client hung up.
+struct HangUp(Arc<AtomicBool>);
+
+impl Drop for HangUp {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The first chunks, then silence until the client goes away.
+fn stalled_response(chunks: Vec<Bytes>, flag: Arc<AtomicBool>) -> Response {
+    use futures::StreamExt;
+    let guard = HangUp(flag);
+    let sent = futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+    let never = futures::stream::once(async move {
+        let _guard = guard;
+        futures::future::pending::<()>().await;
+        Ok(Bytes::new())
+    });
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(sent.chain(never)))
+        .unwrap()
+}
+
 fn stream_response(chunks: Vec<Bytes>, cut: bool) -> Response {
     use futures::StreamExt;
     let sent = futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
@@ -177,12 +233,17 @@ async fn openai_chat(State(s): State<Shared>, Json(body): Json<Value>) -> Respon
     if let Some(r) = gate(&mut s) {
         return r;
     }
+    if s.refuse_json_schema && body["response_format"]["type"] == "json_schema" {
+        let err = json!({"error": {"message": "response_format json_schema is not supported", "type": "invalid_request_error", "param": "response_format", "code": null}});
+        return (StatusCode::BAD_REQUEST, Json(err)).into_response();
+    }
     let (text, is_reply) = answer_for(
         body["messages"]
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or(&[]),
         &s.reply,
+        &s,
     );
     let model = body["model"].clone();
     let chunk = |delta: Value, finish: Value| {
@@ -193,6 +254,9 @@ async fn openai_chat(State(s): State<Shared>, Json(body): Json<Value>) -> Respon
         json!({"role": "assistant", "content": ""}),
         Value::Null,
     ))];
+    if is_reply && s.stall_reply {
+        return stalled_response(out, s.disconnected.clone());
+    }
     let toks = words(&text);
     let cut_at = if is_reply { s.break_reply_after } else { None };
     for (i, t) in toks.iter().enumerate() {
@@ -216,8 +280,16 @@ async fn anthropic_messages(State(s): State<Shared>, Json(body): Json<Value>) ->
     }
     let mut messages = vec![json!({"role": "system", "content": body["system"]})];
     messages.extend(body["messages"].as_array().cloned().unwrap_or_default());
-    let (text, is_reply) = answer_for(&messages, &s.reply);
+    let (text, is_reply) = answer_for(&messages, &s.reply, &s);
     let ev = |name: &str, data: Value| Bytes::from(format!("event: {name}\ndata: {data}\n\n"));
+    // A forced tool: the answer is the tool's input, streamed as partial JSON.
+    let tool = body["tool_choice"]["name"].as_str().map(str::to_string);
+    let block = match &tool {
+        Some(name) => {
+            json!({"type": "tool_use", "id": "toolu_scripted", "name": name, "input": {}})
+        }
+        None => json!({"type": "text", "text": ""}),
+    };
     let mut out = vec![
         ev(
             "message_start",
@@ -225,7 +297,7 @@ async fn anthropic_messages(State(s): State<Shared>, Json(body): Json<Value>) ->
         ),
         ev(
             "content_block_start",
-            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            json!({"type": "content_block_start", "index": 0, "content_block": block}),
         ),
         ev("ping", json!({"type": "ping"})),
     ];
@@ -235,7 +307,15 @@ async fn anthropic_messages(State(s): State<Shared>, Json(body): Json<Value>) ->
         if cut_at == Some(i) {
             return stream_response(out, true);
         }
-        out.push(ev("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": t}})));
+        let delta = if tool.is_some() {
+            json!({"type": "input_json_delta", "partial_json": t})
+        } else {
+            json!({"type": "text_delta", "text": t})
+        };
+        out.push(ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": delta}),
+        ));
     }
     out.push(ev(
         "content_block_stop",

@@ -192,7 +192,9 @@ async fn main() -> anyhow::Result<()> {
     });
     match cli.cmd {
         Cmd::Serve { addr, data_dir } => {
-            let app = App::build(config(data_dir)?).await?;
+            let config = config(data_dir)?;
+            local::warn_about_stand_ins(&config);
+            let app = App::build(config).await?;
             let server = local::LocalServer::start(app, addr).await?;
             tracing::info!(addr = %server.addr, "falsafa serving");
             local::shutdown_signal().await;

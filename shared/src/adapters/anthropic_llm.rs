@@ -1,7 +1,8 @@
 //! LLM over Anthropic's Messages API with streaming: `message_start` (input tokens),
 //! `content_block_delta` text deltas, `message_delta` (output tokens), `message_stop`, `ping`,
 //! and `error` events. System messages go to the `system` field; a stream that ends before
-//! `message_stop` is an error.
+//! `message_stop` is an error. Structured requests send a tool with the schema as its
+//! `input_schema` and `tool_choice` forcing it; its `input_json_delta`s are the answer.
 
 use std::time::Duration;
 
@@ -53,7 +54,7 @@ impl Llm for AnthropicLlm {
             .filter(|m| m.role != "system")
             .map(|m| json!({"role": if m.role == "assistant" { "assistant" } else { "user" }, "content": m.content}))
             .collect();
-        let body = json!({
+        let mut body = json!({
             "model": self.model,
             "system": system.join("\n\n"),
             "messages": messages,
@@ -61,6 +62,15 @@ impl Llm for AnthropicLlm {
             "temperature": crate::adapters::http_model::wire_temperature(req.temperature),
             "stream": true,
         });
+        // Structured output: one tool whose input is the wanted JSON, and the model must call it.
+        if let Some(st) = &req.structured {
+            body["tools"] = json!([{
+                "name": st.name,
+                "description": "Record the answer as structured data.",
+                "input_schema": st.schema,
+            }]);
+            body["tool_choice"] = json!({"type": "tool", "name": st.name});
+        }
         let resp = send_with_retry(|| {
             self.http
                 .post(&self.url)
@@ -111,7 +121,10 @@ impl Llm for AnthropicLlm {
                                 v["message"]["usage"]["input_tokens"].as_u64().unwrap_or(0) as u32;
                         }
                         "content_block_delta" => {
-                            if let Some(t) = v["delta"]["text"].as_str().filter(|t| !t.is_empty()) {
+                            // text, or the forced tool's input as it is written (JSON)
+                            let delta = &v["delta"];
+                            let piece = delta["text"].as_str().or(delta["partial_json"].as_str());
+                            if let Some(t) = piece.filter(|t| !t.is_empty()) {
                                 return Some((
                                     Ok(LlmEvent::Token(t.to_string())),
                                     (events, false, usage),

@@ -314,6 +314,7 @@ mod tests {
             temperature: 0.7,
             max_tokens: 500,
             grounding: g,
+            structured: None,
         };
         let a = OfflineLlm.complete(req.clone()).await.unwrap();
         let b = OfflineLlm.complete(req).await.unwrap();
@@ -331,6 +332,7 @@ mod tests {
                     user_message: Some("Do you love him?".into()),
                     ..Default::default()
                 },
+                structured: None,
             })
             .await
             .unwrap();

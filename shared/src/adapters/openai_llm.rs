@@ -2,7 +2,11 @@
 //! llama.cpp, LiteLLM…): parses the SSE chunk format including `[DONE]`, the final usage chunk
 //! (`stream_options.include_usage`) and error objects sent mid-stream. A stream that ends
 //! without `[DONE]` is an error, so a cut connection is never taken for a finished answer.
+//! Structured requests carry `response_format` with the JSON schema; a server that answers 400
+//! to that form gets `json_object` instead, and one that refuses both gets neither — remembered
+//! for the life of the process, so each refusal costs one request once.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -21,7 +25,13 @@ pub struct OpenAiLlm {
     url: String,
     key: Option<String>,
     model: String,
+    /// The structured-output form this server takes: `JSON_SCHEMA`, `JSON_OBJECT` or `PLAIN`.
+    format: AtomicU8,
 }
+
+const JSON_SCHEMA: u8 = 0;
+const JSON_OBJECT: u8 = 1;
+const PLAIN: u8 = 2;
 
 impl OpenAiLlm {
     /// `base` ends in `/v1` (e.g. `https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`).
@@ -36,6 +46,7 @@ impl OpenAiLlm {
             url: format!("{}/chat/completions", base.trim_end_matches('/')),
             key: key.map(str::to_string),
             model: model.to_string(),
+            format: AtomicU8::new(JSON_SCHEMA),
         })
     }
 }
@@ -74,7 +85,7 @@ impl Llm for OpenAiLlm {
     }
 
     async fn stream(&self, req: LlmRequest) -> Result<LlmStream, ModelError> {
-        let body = json!({
+        let mut body = json!({
             "model": self.model,
             "messages": req.messages,
             "temperature": crate::adapters::http_model::wire_temperature(req.temperature),
@@ -83,9 +94,34 @@ impl Llm for OpenAiLlm {
             "stream_options": {"include_usage": true},
         });
         tracing::debug!(task = ?req.task, model = %self.model, "openai-compatible request");
-        let resp =
-            send_with_retry(|| with_bearer(self.http.post(&self.url).json(&body), &self.key))
-                .await?;
+        let resp = loop {
+            let level = self.format.load(Ordering::Relaxed);
+            match (&req.structured, level) {
+                (Some(st), JSON_SCHEMA) => {
+                    body["response_format"] = json!({"type": "json_schema",
+                        "json_schema": {"name": st.name, "schema": st.schema, "strict": true}});
+                }
+                (Some(_), JSON_OBJECT) => {
+                    body["response_format"] = json!({"type": "json_object"});
+                }
+                _ => {
+                    body.as_object_mut().map(|b| b.remove("response_format"));
+                }
+            }
+            let sent =
+                send_with_retry(|| with_bearer(self.http.post(&self.url).json(&body), &self.key))
+                    .await;
+            match sent {
+                Err(ModelError::Rejected(msg))
+                    if req.structured.is_some() && level < PLAIN && msg.starts_with("400") =>
+                {
+                    tracing::warn!(model = %self.model, level, error = %msg,
+                        "the server refused this structured-output form; trying a simpler one");
+                    self.format.store(level + 1, Ordering::Relaxed);
+                }
+                other => break other?,
+            }
+        };
         let events = resp.bytes_stream().eventsource();
         let out = chunk_events(events);
         Ok(Box::pin(out))

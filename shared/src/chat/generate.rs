@@ -95,6 +95,7 @@ pub fn build_request(ctx: &TurnContext, message: &str, passages: &[Passage]) -> 
             quotes,
             evidence: None,
         },
+        structured: None,
     }
 }
 
@@ -115,16 +116,31 @@ pub async fn generate(
     let mut stream = match tokio::time::timeout(app.config.llm.timeout, app.llm.stream(req)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
+            tracing::warn!(stage = "chat.generate", model = app.llm.model(), error = %e,
+                "the model refused the reply");
             out.error = Some(e);
             return out;
         }
         Err(_) => {
+            tracing::warn!(
+                stage = "chat.generate",
+                model = app.llm.model(),
+                "no answer before the timeout; upstream request closed"
+            );
             out.error = Some(ModelError::Transient("no answer before the timeout".into()));
             return out;
         }
     };
+    // The first token may take the configured model timeout; after it, silences are bounded
+    // too. Leaving this loop drops the stream, which closes the upstream HTTP request, so a
+    // single-slot local server is free for the next call.
     loop {
-        match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
+        let wait = if out.text.is_empty() {
+            app.config.llm.timeout
+        } else {
+            IDLE_TIMEOUT
+        };
+        match tokio::time::timeout(wait, stream.next()).await {
             Ok(Some(Ok(LlmEvent::Token(t)))) => {
                 out.text.push_str(&t);
                 out_events.emit(ChatEvent::Token(t)).await;
@@ -135,11 +151,22 @@ pub async fn generate(
                 break;
             }
             Ok(None) => break,
+            Err(_) if out.text.is_empty() => {
+                out.error = Some(ModelError::Transient(
+                    "no first token before the timeout".into(),
+                ));
+                break;
+            }
             Err(_) => {
                 out.error = Some(ModelError::Transient("the stream stalled".into()));
                 break;
             }
         }
+    }
+    drop(stream);
+    if let Some(e) = &out.error {
+        tracing::warn!(stage = "chat.generate", model = app.llm.model(), error = %e,
+            partial_chars = out.text.len(), "reply ended early; upstream request closed");
     }
     out
 }

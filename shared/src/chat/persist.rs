@@ -125,6 +125,7 @@ async fn summarise(app: &App, ctx: &TurnContext, dropped: &[Message]) -> Option<
             character: Some(ctx.character.name.clone()),
             ..Default::default()
         },
+        structured: None,
     };
     match tokio::time::timeout(SUMMARY_TIMEOUT, app.llm.complete(req)).await {
         Ok(Ok(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),

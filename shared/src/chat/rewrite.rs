@@ -83,20 +83,32 @@ pub async fn rewrite(app: &App, ctx: &TurnContext, message: &str) -> RewrittenQu
             user_message: Some(message.to_string()),
             ..Default::default()
         },
+        structured: None,
     };
     let answer = match tokio::time::timeout(TIMEOUT, app.llm.complete(req)).await {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => {
-            tracing::warn!(error = %e, "rewrite failed; using the raw message");
+            tracing::warn!(stage = "chat.rewrite", model = app.llm.model(), error = %e,
+                "rewrite failed; using the raw message");
             return raw;
         }
         Err(_) => {
-            tracing::warn!("rewrite timed out; using the raw message");
+            // the timed-out call was dropped, closing its upstream request
+            tracing::warn!(
+                stage = "chat.rewrite",
+                model = app.llm.model(),
+                ?TIMEOUT,
+                "rewrite timed out; upstream request closed; using the raw message"
+            );
             return raw;
         }
     };
     let Some(q) = parse(&answer) else {
-        tracing::warn!("rewrite answer was not the expected JSON; using the raw message");
+        tracing::warn!(
+            stage = "chat.rewrite",
+            model = app.llm.model(),
+            "rewrite answer was not the expected JSON; using the raw message"
+        );
         return raw;
     };
     if let Ok(s) = serde_json::to_string(&q) {

@@ -2,6 +2,7 @@
 //! `embed` → `index` → `finish`. Each stage is a module with a small typed input and output and
 //! its own tracing span; the phase durations feed `processing_pipeline_duration_seconds`.
 
+pub mod analysis;
 pub mod chunk;
 pub mod embed;
 pub mod extract;

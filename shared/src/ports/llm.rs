@@ -47,6 +47,14 @@ pub struct Grounding {
     pub evidence: Option<serde_json::Value>,
 }
 
+/// Asks for a JSON answer of this shape: OpenAI-compatible servers get `response_format`
+/// (`json_schema`, else `json_object`), Anthropic a tool with this `input_schema` it must call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Structured {
+    pub name: &'static str,
+    pub schema: serde_json::Value,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LlmRequest {
     pub task: LlmTask,
@@ -54,6 +62,8 @@ pub struct LlmRequest {
     pub temperature: f32,
     pub max_tokens: u32,
     pub grounding: Grounding,
+    /// JSON of a given shape, where the provider can be asked for it.
+    pub structured: Option<Structured>,
 }
 
 /// Token usage where the provider reports it.
