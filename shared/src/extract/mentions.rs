@@ -279,7 +279,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 && !stats.lower.contains_key(&lw);
             let nameish = stats.name_like(&lw, w.sent_start && first, evidence_after || vocative);
             if is_capitalised(w.text)
-                && !(!first && lexicon::is_never_name(&lw))
+                && (first || !lexicon::is_never_name(&lw))
                 && (title.is_some()
                     || ambiguous_ok
                     || nameish

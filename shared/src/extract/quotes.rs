@@ -337,11 +337,11 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
         let group = &quotes[qi..qj];
         // Narration mentions before the paragraph's first quotation feed pronoun resolution.
         let record = |sal: &mut Salience, from: usize, to: usize| {
-            for j in from..to {
-                if !toks[j].in_quote {
+            for (j, t) in toks.iter().enumerate().take(to).skip(from) {
+                if !t.in_quote {
                     if let Some(&e) = cast.mention_at.get(&j) {
-                        if sal.mentions.last() != Some(&(toks[j].para, e)) {
-                            sal.mentions.push((toks[j].para, e));
+                        if sal.mentions.last() != Some(&(t.para, e)) {
+                            sal.mentions.push((t.para, e));
                         }
                     }
                 }
