@@ -62,9 +62,9 @@ impl FormEvidence {
     /// one; else its given name's (census); else three pronouns (one per ten uses) agreeing
     /// three to one.
     fn gender(&self, key: &FormKey) -> Option<Gender> {
-        let given = key
-            .title
-            .is_none()
+        // the given name, untitled ("Edward") or after a title of no gender ("Reverend Edward
+        // Casaubon"); "Mr. Tom" and "Miss Jo" have the title's
+        let given = (key.title.is_none() || key.words.len() >= 2)
             .then(|| lexicon::given_name_gender(&key.words[0]))
             .flatten();
         // a form's own pronouns follow one in ten of its uses, at least
@@ -247,7 +247,9 @@ fn evidence(mentions: &[Mention], toks: &[Token]) -> HashMap<FormKey, FormEviden
                 ev.article += 1;
             }
         }
-        match pronoun_after(toks, m, &starts) {
+        // a name spoken in dialogue is followed by the speaker's pronoun, not its own
+        let spoken = toks[m.tok].in_quote;
+        match pronoun_after(toks, m, &starts).filter(|_| !spoken) {
             Some(Gender::Male) => ev.male += 1,
             Some(Gender::Female) => ev.female += 1,
             None => {}
@@ -313,10 +315,11 @@ impl Index {
             return Some(e);
         }
         let holders = self.by_surname.get(&words[words.len() - 1])?;
-        // "Fairfax Rochester" inside "Edward Fairfax Rochester": a tail of a longer name.
+        // "Fairfax Rochester" inside "Edward Fairfax Rochester": a tail of a longer name (not
+        // a titled one: "Sir Walter Elliot" is not "William Walter Elliot").
         if let Some(e) = holders.iter().copied().find(|&e| {
             let full = &ents[e].full;
-            full.len() > words.len() && full.ends_with(words) && fits(e)
+            key.title.is_none() && full.len() > words.len() && full.ends_with(words) && fits(e)
         }) {
             return Some(e);
         }
@@ -359,10 +362,9 @@ impl Index {
             .filter(|&e| ents[e].accepts_in(key, ev, family))
             .filter(|&e| !(plain == "mrs" && ents[e].wife_form))
             .collect();
-        // Two or more it could be (a family): not the one the book tells apart by given name.
-        // "Miss Elliot" is the eldest daughter; the book writes "Miss Anne Elliot" for the
-        // others, so one called that is never plain "Miss Elliot".
-        let fit: Vec<usize> = if fit.len() >= 2 || plain == "miss" {
+        // Two or more it could be (a family): not the one the book tells apart by given name
+        // ("Miss Elliot" is the eldest daughter, not the one written "Miss Anne Elliot").
+        let fit: Vec<usize> = if fit.len() >= 2 {
             fit.into_iter()
                 .filter(|&e| !ents[e].titled_full.contains(&t))
                 .collect()
@@ -389,8 +391,12 @@ impl Index {
         let w = &key.words[0];
         let ents = &self.entities;
         let given = || one(&self.fitting(self.by_given.get(w), key, ev), ents);
+        // "Jim" for a "James", and "Michael" for a "Mike"
         let nick = || {
-            for g in lexicon::nickname_targets(w) {
+            let names = lexicon::nickname_targets(w)
+                .iter()
+                .chain(lexicon::nicknames_of(w));
+            for g in names {
                 let r = one(&self.fitting(self.by_given.get(*g), key, ev), ents);
                 if r != Ok(None) {
                     return r;

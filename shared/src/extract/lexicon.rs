@@ -1155,6 +1155,24 @@ pub fn nickname_targets(w: &str) -> &'static [&'static str] {
     .map_or(&[], Vec::as_slice)
 }
 
+/// The nicknames of a formal given name ("michael" → "mike", "mick").
+pub fn nicknames_of(w: &str) -> &'static [&'static str] {
+    static M: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    M.get_or_init(|| {
+        let mut m: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for l in data_lines(include_str!("data/nicknames.tsv")) {
+            if let Some((nick, formal)) = l.split_once('\t') {
+                for f in formal.split(',').map(str::trim) {
+                    m.entry(f).or_default().push(nick);
+                }
+            }
+        }
+        m
+    })
+    .get(w)
+    .map_or(&[], Vec::as_slice)
+}
+
 /// Given names (`data/given_names.tsv`, 1990 US Census, public domain) → their gender where
 /// the census shows one clearly (4 to 1), `None` for names borne by both.
 fn given_names() -> &'static HashMap<&'static str, Option<Gender>> {

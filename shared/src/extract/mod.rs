@@ -140,6 +140,9 @@ pub fn analyse(text: &str) -> Analysis {
     // Gender votes from the first third-person pronoun soon after a mention.
     let starts = cluster::mention_starts(&ments);
     for (m, &e) in ments.iter().zip(&mention_entity) {
+        if toks[m.tok].in_quote {
+            continue;
+        }
         match cluster::pronoun_after(&toks, m, &starts) {
             Some(Gender::Male) => es[e].male_votes += 1,
             Some(Gender::Female) => es[e].female_votes += 1,
