@@ -376,8 +376,9 @@ impl Index {
             .copied()
             .filter(|&e| ents[e].title_words.contains(&t))
             .collect();
-        // In a family, "Mrs. Maylie" is not the daughter the book calls "Rose Maylie".
-        let mother = plain == "mrs" && holders.len() >= 2;
+        // In a family, "Mrs. Maylie" (or "Lady Otway") is not the daughter or niece the book
+        // calls "Rose Maylie" ("Cassandra Otway").
+        let mother = key.title == Some(TitleClass::Mrs) && holders.len() >= 2;
         match (titled.len(), fit.len()) {
             (1.., _) => one(&titled, ents).ok().flatten(),
             (0, 1) if !mother => Some(fit[0]),
