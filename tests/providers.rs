@@ -515,8 +515,14 @@ async fn sloppy_pass_one_answers_still_save_every_character_with_its_source() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pass_one_asks_for_its_schema_and_a_server_refusing_it_gets_json_object_once_refused() {
+    for status in [400, 500] {
+        schema_refused_with(status).await;
+    }
+}
+
+async fn schema_refused_with(status: u16) {
     let m = ModelServer::start().await;
-    m.script.lock().unwrap().refuse_json_schema = true;
+    m.script.lock().unwrap().refuse_json_schema = Some(status);
     let t = start_with(&m, &[("MAX_CHARACTERS", "3")]).await;
     let chars = ingest_completed(&t).await;
     assert_eq!(chars.len(), 3);
@@ -537,12 +543,23 @@ async fn pass_one_asks_for_its_schema_and_a_server_refusing_it_gets_json_object_
         .contains(&json!("psychology")));
     // Characters run concurrently, so a few may have tried the schema form before the first
     // refusal came back; after it, every request asks for json_object.
-    assert!(schema.len() <= 3, "{} schema requests", schema.len());
+    assert!(
+        schema.len() <= 3,
+        "{status}: {} schema requests (never retried)",
+        schema.len()
+    );
     let object = pass1
         .iter()
         .filter(|b| b["response_format"]["type"] == "json_object")
         .count();
-    assert_eq!(object, 3, "each character's analysis asked as json_object");
+    assert_eq!(
+        object, 3,
+        "{status}: each character's analysis asked as json_object"
+    );
+    assert!(pass1
+        .iter()
+        .filter(|b| b["response_format"]["type"] == "json_object")
+        .all(|b| b["response_format"]["schema"]["required"].is_array()));
     let last = pass1.last().unwrap();
     assert_eq!(last["response_format"]["type"], "json_object", "remembered");
     // the reply is free text: no response_format

@@ -40,8 +40,9 @@ pub struct Script {
     pub repair_answer: Option<String>,
     /// Pass 2's answer (instead of the scripted prompt).
     pub prompt_answer: Option<String>,
-    /// Answer 400 to `response_format: {"type": "json_schema"}`, as servers without it do.
-    pub refuse_json_schema: bool,
+    /// Refuse `response_format: {"type": "json_schema"}` with this status, as servers without
+    /// it do (OpenAI-style servers 400, llama-cpp-python 500).
+    pub refuse_json_schema: Option<u16>,
     /// Send a reply's headers and role chunk, then nothing.
     pub stall_reply: bool,
     /// Set when a stalled reply's client hung up.
@@ -233,9 +234,12 @@ async fn openai_chat(State(s): State<Shared>, Json(body): Json<Value>) -> Respon
     if let Some(r) = gate(&mut s) {
         return r;
     }
-    if s.refuse_json_schema && body["response_format"]["type"] == "json_schema" {
-        let err = json!({"error": {"message": "response_format json_schema is not supported", "type": "invalid_request_error", "param": "response_format", "code": null}});
-        return (StatusCode::BAD_REQUEST, Json(err)).into_response();
+    if let (Some(code), "json_schema") = (
+        s.refuse_json_schema,
+        body["response_format"]["type"].as_str().unwrap_or(""),
+    ) {
+        let err = json!({"error": {"message": "1 validation error: ('body', 'response_format', 'type'): Input should be 'text' or 'json_object'", "type": "invalid_request_error", "param": "response_format", "code": null}});
+        return (StatusCode::from_u16(code).unwrap(), Json(err)).into_response();
     }
     let (text, is_reply) = answer_for(
         body["messages"]

@@ -36,8 +36,15 @@ pub async fn classify(resp: Response) -> ModelError {
 /// Sends the request built by `make` until it answers 2xx, retrying 429/5xx/network errors
 /// with backoff (250 ms, 500 ms, …). Only the start of a response is retried, never a stream
 /// that already produced output.
-pub async fn send_with_retry(
+pub async fn send_with_retry(make: impl FnMut() -> RequestBuilder) -> Result<Response, ModelError> {
+    send_with_retry_unless(make, |_| false).await
+}
+
+/// `send_with_retry`, but an error `permanent` recognises is returned at once (a server that
+/// will never take this request: retrying it wastes a call).
+pub async fn send_with_retry_unless(
     mut make: impl FnMut() -> RequestBuilder,
+    permanent: impl Fn(&ModelError) -> bool,
 ) -> Result<Response, ModelError> {
     let mut attempt = 0;
     loop {
@@ -48,7 +55,7 @@ pub async fn send_with_retry(
             Err(e) if e.is_timeout() || e.is_connect() => ModelError::Transient(e.to_string()),
             Err(e) => ModelError::Transient(e.to_string()),
         };
-        if !err.is_retryable() || attempt >= ATTEMPTS {
+        if !err.is_retryable() || attempt >= ATTEMPTS || permanent(&err) {
             return Err(err);
         }
         let wait = Duration::from_millis(250 * 2u64.pow(attempt - 1));

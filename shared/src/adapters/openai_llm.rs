@@ -2,9 +2,11 @@
 //! llama.cpp, LiteLLM…): parses the SSE chunk format including `[DONE]`, the final usage chunk
 //! (`stream_options.include_usage`) and error objects sent mid-stream. A stream that ends
 //! without `[DONE]` is an error, so a cut connection is never taken for a finished answer.
-//! Structured requests carry `response_format` with the JSON schema; a server that answers 400
-//! to that form gets `json_object` instead, and one that refuses both gets neither — remembered
-//! for the life of the process, so each refusal costs one request once.
+//! Structured requests carry `response_format` with the JSON schema; a server that refuses that
+//! form (a 400 naming `response_format`, or as llama-cpp-python does, a 500) gets `json_object`
+//! (with the schema beside it, which llama-cpp-python turns into a grammar) instead, and one
+//! that refuses both gets neither — remembered for the life of the process, so each refusal
+//! costs one request once.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
@@ -15,7 +17,7 @@ use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::adapters::http_model::{client, send_with_retry, with_bearer};
+use crate::adapters::http_model::{client, send_with_retry_unless, with_bearer};
 use crate::error::ModelError;
 use crate::ports::llm::{LlmEvent, LlmStream, Usage};
 use crate::ports::{Llm, LlmRequest};
@@ -101,20 +103,22 @@ impl Llm for OpenAiLlm {
                     body["response_format"] = json!({"type": "json_schema",
                         "json_schema": {"name": st.name, "schema": st.schema, "strict": true}});
                 }
-                (Some(_), JSON_OBJECT) => {
-                    body["response_format"] = json!({"type": "json_object"});
+                (Some(st), JSON_OBJECT) => {
+                    body["response_format"] = json!({"type": "json_object", "schema": st.schema});
                 }
                 _ => {
                     body.as_object_mut().map(|b| b.remove("response_format"));
                 }
             }
-            let sent =
-                send_with_retry(|| with_bearer(self.http.post(&self.url).json(&body), &self.key))
-                    .await;
+            let structured = req.structured.is_some() && level < PLAIN;
+            let sent = send_with_retry_unless(
+                || with_bearer(self.http.post(&self.url).json(&body), &self.key),
+                |e| structured && refuses_format(e),
+            )
+            .await;
             match sent {
-                Err(ModelError::Rejected(msg))
-                    if req.structured.is_some() && level < PLAIN && msg.starts_with("400") =>
-                {
+                Err(e) if structured && refuses_format(&e) => {
+                    let msg = e.to_string();
                     tracing::warn!(model = %self.model, level, error = %msg,
                         "the server refused this structured-output form; trying a simpler one");
                     self.format.store(level + 1, Ordering::Relaxed);
@@ -125,6 +129,19 @@ impl Llm for OpenAiLlm {
         let events = resp.bytes_stream().eventsource();
         let out = chunk_events(events);
         Ok(Box::pin(out))
+    }
+}
+
+/// A server refusing the structured-output form: a rejection or a server error whose message
+/// names `response_format` (OpenAI and vLLM answer 400, llama-cpp-python 500).
+fn refuses_format(e: &ModelError) -> bool {
+    match e {
+        ModelError::Rejected(msg) | ModelError::Transient(msg) => {
+            ["response_format", "json_schema", "json_object"]
+                .iter()
+                .any(|k| msg.contains(k))
+        }
+        _ => false,
     }
 }
 
