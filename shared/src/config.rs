@@ -41,6 +41,9 @@ pub struct LlmConfig {
     pub timeout: Duration,
     /// Pause before each streamed token (0: none); paces the offline responder like a model.
     pub token_delay: Duration,
+    /// Persona calls in flight at once per job (`LLM_CONCURRENCY`; 1 for single-slot local
+    /// servers, which interrupt or queue concurrent requests).
+    pub concurrency: usize,
 }
 
 /// Which embedder turns text into vectors.
@@ -232,6 +235,7 @@ impl Config {
             api_key: env.get("LLM_API_KEY").map(Into::into),
             timeout: Duration::from_secs(env.parse("LLM_TIMEOUT_SECS", 60)?),
             token_delay: Duration::from_millis(env.parse("LLM_TOKEN_DELAY_MS", 0)?),
+            concurrency: env.parse::<usize>("LLM_CONCURRENCY", 4)?.max(1),
         };
 
         let embedding_provider = match env.get("EMBEDDING_PROVIDER").unwrap_or("hashing") {

@@ -23,7 +23,6 @@ use crate::text::safe_name;
 
 /// Bump when the prompt recipe changes; stored in `characters.processing_version`.
 pub const PROCESSING_VERSION: i32 = 3;
-const CONCURRENCY: usize = 4;
 const MAX_EVIDENCE_CHARS: usize = 12_000;
 
 pub struct PersonaOutcome {
@@ -48,7 +47,7 @@ pub async fn build_all(app: &App, book: &Book, profiles: &[CharacterProfile]) ->
             (rank, p, name)
         })
         .collect();
-    let slots = tokio::sync::Semaphore::new(CONCURRENCY);
+    let slots = tokio::sync::Semaphore::new(app.config.llm.concurrency);
     let jobs = named.into_iter().map(|(rank, profile, file)| {
         let span = tracing::info_span!("ingest.persona", character = %profile.name);
         let slots = &slots;
