@@ -223,8 +223,11 @@ pub fn pronoun_after(toks: &[Token], m: &Mention, starts: &HashSet<usize>) -> Op
     None
 }
 
-fn evidence(mentions: &[Mention], toks: &[Token]) -> HashMap<FormKey, FormEvidence> {
-    let starts = mention_starts(mentions);
+fn evidence(
+    mentions: &[Mention],
+    toks: &[Token],
+    starts: &HashSet<usize>,
+) -> HashMap<FormKey, FormEvidence> {
     let mut forms: HashMap<FormKey, FormEvidence> = HashMap::new();
     for m in mentions {
         let ev = forms.entry(FormKey::of(m)).or_default();
@@ -249,7 +252,7 @@ fn evidence(mentions: &[Mention], toks: &[Token]) -> HashMap<FormKey, FormEviden
         }
         // a name spoken in dialogue is followed by the speaker's pronoun, not its own
         let spoken = toks[m.tok].in_quote;
-        match pronoun_after(toks, m, &starts).filter(|_| !spoken) {
+        match pronoun_after(toks, m, starts).filter(|_| !spoken) {
             Some(Gender::Male) => ev.male += 1,
             Some(Gender::Female) => ev.female += 1,
             None => {}
@@ -436,8 +439,10 @@ impl Index {
 }
 
 /// Groups the mentions' forms into characters.
-pub fn cluster(mentions: &[Mention], toks: &[Token]) -> Clusters {
-    let mut keys: Vec<(FormKey, FormEvidence)> = evidence(mentions, toks).into_iter().collect();
+/// `starts`: where each mention starts (`mention_starts`), computed once by the caller.
+pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) -> Clusters {
+    let mut keys: Vec<(FormKey, FormEvidence)> =
+        evidence(mentions, toks, starts).into_iter().collect();
     // What the pronouns say of each lone given name ("Brett", "Sissy"): a full name built on it
     // takes that gender when they say it firmly, before the census's.
     let lone_gender: HashMap<String, Gender> = keys

@@ -90,7 +90,8 @@ pub fn analyse(text: &str) -> Analysis {
     let toks = tokens::tokenize(text);
     let stats = mentions::CaseStats::collect(&toks);
     let ments = mentions::find(&toks, &stats);
-    let clusters = cluster::cluster(&ments, &toks);
+    let starts = cluster::mention_starts(&ments);
+    let clusters = cluster::cluster(&ments, &toks, &starts);
     let n = clusters.entities.len();
     let mut es = vec![EntityStats::default(); n];
 
@@ -138,7 +139,6 @@ pub fn analyse(text: &str) -> Analysis {
         .collect();
 
     // Gender votes from the first third-person pronoun soon after a mention.
-    let starts = cluster::mention_starts(&ments);
     for (m, &e) in ments.iter().zip(&mention_entity) {
         if toks[m.tok].in_quote {
             continue;
