@@ -10,7 +10,7 @@ use shared::adapters::memory_vector::MemoryVectorIndex;
 use shared::adapters::postgres_records::{migrate, PostgresRecords};
 use shared::adapters::sqlite_records::SqliteRecords;
 use shared::adapters::tantivy_lexical::TantivyLexicalIndex;
-use shared::domain::{Chunk, NewBook, NewCharacter, NewSession, Role, Turn};
+use shared::domain::{Chunk, NewBook, NewCharacter, NewSession, Role, SessionSummary, Turn};
 use shared::error::StoreError;
 use shared::ports::vector_index::VectorPoint;
 use shared::ports::{
@@ -137,6 +137,45 @@ async fn records_conformance(r: &dyn Records) {
     assert!(recent
         .windows(2)
         .all(|w| w[0].created_at <= w[1].created_at));
+    // A range from the start, in order, and the rolling summary kept by coverage.
+    let range = r.messages_range(s.id, 2, 3).await.unwrap();
+    assert_eq!(
+        range.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
+        vec!["question 1", "answer 1", "question 2"]
+    );
+    assert!(r.messages_range(s.id, 12, 5).await.unwrap().is_empty());
+    assert!(r.get_summary(s.id).await.unwrap().is_none());
+    let summary = |text: &str, covers| SessionSummary {
+        text: text.into(),
+        covers,
+    };
+    assert!(r
+        .save_summary(s.id, &summary("first four", 4))
+        .await
+        .unwrap());
+    assert_eq!(
+        r.get_summary(s.id).await.unwrap(),
+        Some(summary("first four", 4))
+    );
+    assert!(r
+        .save_summary(s.id, &summary("first six", 6))
+        .await
+        .unwrap());
+    assert!(
+        !r.save_summary(s.id, &summary("a late fold", 4))
+            .await
+            .unwrap(),
+        "an older fold never overwrites a newer one"
+    );
+    assert!(!r
+        .save_summary(s.id, &summary("same span", 6))
+        .await
+        .unwrap());
+    assert_eq!(
+        r.get_summary(s.id).await.unwrap(),
+        Some(summary("first six", 6))
+    );
+    assert!(r.get_summary(Uuid::new_v4()).await.unwrap().is_none());
     let missing = Turn {
         session_id: Uuid::new_v4(),
         user_message: "x".into(),
@@ -185,7 +224,7 @@ async fn records_postgres() {
     let r = PostgresRecords::connect(&db.url, SchemaNames::default())
         .await
         .unwrap();
-    assert_eq!(migrate(r.pool()).await.unwrap(), vec![1, 2, 3]);
+    assert_eq!(migrate(r.pool()).await.unwrap(), vec![1, 2, 3, 4]);
     assert!(
         migrate(r.pool()).await.unwrap().is_empty(),
         "migrations apply once"

@@ -443,15 +443,23 @@ async fn older_turns_fold_into_a_rolling_summary() {
         let ev = t.stream(&body).await;
         assert_eq!(ev.last().unwrap()["done"], json!(true));
     }
-    let cached = t
-        .app
-        .cache
-        .get_many(&[format!("chat:sess:{session}")])
-        .await
-        .unwrap()
-        .remove(0)
-        .expect("session cache");
-    let ctx: Value = serde_json::from_str(&cached).unwrap();
+    // The fold runs after `done`, off the reply's path: wait for it (bounded).
+    let mut ctx = Value::Null;
+    for _ in 0..100 {
+        let cached = t
+            .app
+            .cache
+            .get_many(&[format!("chat:sess:{session}")])
+            .await
+            .unwrap()
+            .remove(0)
+            .expect("session cache");
+        ctx = serde_json::from_str(&cached).unwrap();
+        if ctx["summary"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(
         ctx["recent"].as_array().unwrap().len(),
         2,
@@ -463,6 +471,48 @@ async fn older_turns_fold_into_a_rolling_summary() {
         .expect("a summary of the turns that left the window");
     assert!(summary.contains("Ada"), "{summary}");
     assert_eq!(ctx["session"]["message_count"], 4);
+    assert_eq!(ctx["summary_covers"], 2);
+    let stored = t.app.records.get_summary(session).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.text.as_str(), stored.covers),
+        (summary, 2),
+        "the records store keeps it too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumed_streams_follow_on_redis_and_count_against_the_rate_limit() {
+    let _ = e2e::services::require_redis().await;
+    let redis_url = e2e::services::redis_url();
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::start(&[
+        ("REDIS_URL", redis_url.as_str()),
+        ("LLM_TOKEN_DELAY_MS", "15"),
+        ("CHAT_RATE_PER_MINUTE", "2"),
+    ])
+    .await;
+    let body = TestServer::chat_body(user, top.id, book, session, "Tell me about the portrait.");
+    let (_, head) = events_with_ids(&t, &body, None, Some(3)).await;
+    let last_id = head.last().unwrap().0.clone();
+    // The rest arrives through the Redis journal, woken by its append notifications.
+    let (status, tail) = events_with_ids(&t, &body, Some(&last_id), None).await;
+    assert_eq!(status, 200);
+    let done = &tail.last().unwrap().1;
+    assert_eq!(done["done"], json!(true), "{tail:?}");
+    let text: String = head
+        .iter()
+        .chain(tail.iter())
+        .filter_map(|(_, v)| v["token"].as_str())
+        .collect();
+    assert_eq!(text, done["full_response"].as_str().unwrap());
+    // Two requests in this minute: a third, even a resume, is over the limit.
+    let (status, _) = events_with_ids(&t, &body, Some(&last_id), None).await;
+    assert_eq!(status, 429, "a resume counts like any chat request");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -318,19 +318,17 @@ async fn the_product_on_real_providers_persona_passes_rewrite_and_streamed_reply
     let tokens: String = events.iter().filter_map(|e| e["token"].as_str()).collect();
     assert_eq!(tokens, reply);
 
-    let calls = m.requests("/v1/chat/completions");
-    let rewrite = calls
-        .iter()
-        .find(|b| {
-            b["messages"][0]["content"]
-                .as_str()
-                .unwrap()
-                .contains("Rewrite a reader's message")
-        })
-        .expect("rewrite call");
-    assert_eq!(rewrite["temperature"].as_f64(), Some(0.0));
-    assert_eq!(rewrite["max_tokens"], 200);
-    let answer = calls.last().unwrap();
+    let is_rewrite = |b: &Value| {
+        b["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Rewrite a reader's message")
+    };
+    assert!(
+        !m.requests("/v1/chat/completions").iter().any(is_rewrite),
+        "a first, self-contained question goes to search as it is"
+    );
+    let answer = last_reply_request(&m);
     let system = answer["messages"][0]["content"].as_str().unwrap();
     assert!(system.starts_with("SCRIPTED PASS-2 PROMPT"));
     assert!(
@@ -339,7 +337,19 @@ async fn the_product_on_real_providers_persona_passes_rewrite_and_streamed_reply
     );
     let reranked = m.requests("/v1/rerank");
     assert_eq!(reranked.len(), 1);
-    assert_eq!(reranked[0]["query"], "narrative: What did Basil paint?");
+    assert_eq!(reranked[0]["query"], "What did Basil paint?");
+
+    // A follow-up that refers back is rewritten, and the rewrite drives the search.
+    let body = TestServer::chat_body(user, top.id, book, session, "Why did he paint it?");
+    let events = t.stream(&body).await;
+    assert_eq!(events.last().unwrap()["done"], json!(true), "{events:?}");
+    let calls = m.requests("/v1/chat/completions");
+    let rewrite = calls.iter().find(|b| is_rewrite(b)).expect("rewrite call");
+    assert_eq!(rewrite["temperature"].as_f64(), Some(0.0));
+    assert_eq!(rewrite["max_tokens"], 200);
+    let reranked = m.requests("/v1/rerank");
+    assert_eq!(reranked.len(), 2);
+    assert_eq!(reranked[1]["query"], "narrative: Why did he paint it?");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -644,4 +654,185 @@ async fn a_model_that_never_sends_a_first_token_ends_the_chat_with_502_and_is_hu
     }
     let msgs = t.app.records.recent_messages(session, 10).await.unwrap();
     assert_eq!(msgs[0].content, "Are you there?", "the question is kept");
+}
+
+// ---------- memory that lasts: the rolling summary ----------
+
+/// The reply request of the last turn: the last chat call whose system prompt is the persona's.
+fn last_reply_request(m: &ModelServer) -> Value {
+    m.requests("/v1/chat/completions")
+        .into_iter()
+        .rev()
+        .find(|b| {
+            b["messages"][0]["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("SCRIPTED PASS-2 PROMPT"))
+        })
+        .expect("a reply request")
+}
+
+async fn stored_summary(pool: &sqlx::PgPool, session: Uuid) -> Option<(String, i32)> {
+    sqlx::query_as("SELECT summary, covers FROM falsafa_session_summaries WHERE session_id = $1")
+        .bind(session)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+}
+
+/// Waits (bounded) until the stored summary covers `covers` messages.
+async fn summary_covering(pool: &sqlx::PgPool, session: Uuid, covers: i32) -> String {
+    for _ in 0..200 {
+        if let Some((text, c)) = stored_summary(pool, session).await {
+            if c >= covers {
+                return text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "no summary covering {covers} messages: {:?}",
+        stored_summary(pool, session).await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn() {
+    use e2e::services::{self, TestDb};
+    let db = TestDb::create().await;
+    let _ = services::require_redis().await;
+    let redis_url = services::redis_url();
+    let m = ModelServer::start().await;
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::on(
+        start_with(
+            &m,
+            &[
+                ("DATABASE_URL", db.url.as_str()),
+                ("REDIS_URL", redis_url.as_str()),
+            ],
+        )
+        .await,
+    )
+    .await;
+    let pool = db.pool().await;
+    for i in 1..=14 {
+        let body = TestServer::chat_body(
+            user,
+            top.id,
+            book,
+            session,
+            &format!("question {i}: what do you remember of the portrait?"),
+        );
+        let events = t.stream(&body).await;
+        assert_eq!(
+            events.last().unwrap()["done"],
+            json!(true),
+            "turn {i}: {events:?}"
+        );
+    }
+    // 28 messages, 10 in the window: the first 18 (turns 1–9) are folded into the summary.
+    let text = summary_covering(&pool, session, 18).await;
+    assert!(text.contains("question 9:"), "{text}");
+
+    // An idle hour later (or a Redis restart): the session cache is gone.
+    let client = redis::Client::open(redis_url.as_str()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let deleted: i64 = redis::AsyncCommands::del(&mut con, format!("chat:sess:{session}"))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+
+    let body = TestServer::chat_body(user, top.id, book, session, "question 15: and what now?");
+    let events = t.stream(&body).await;
+    assert_eq!(events.last().unwrap()["done"], json!(true), "{events:?}");
+    let reply = last_reply_request(&m);
+    let prompt = reply["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        prompt.contains("Summary of the earlier conversation: Scripted summary; the reader last asked: question 9:"),
+        "the 15th turn's model request carries the stored summary: {prompt}"
+    );
+    let history: Vec<&str> = reply["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["content"].as_str())
+        .collect();
+    assert!(
+        history.iter().any(|c| c.contains("question 14:"))
+            && !history
+                .iter()
+                .any(|c| c.contains("question 9:") && !c.contains("Summary")),
+        "the window holds the last turns, the summary the older ones: {history:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn done_comes_before_the_summary_and_the_next_turn_need_not_wait_for_it() {
+    use e2e::services::{self, TestDb};
+    let db = TestDb::create().await;
+    let _ = services::require_redis().await;
+    let redis_url = services::redis_url();
+    let m = ModelServer::start().await;
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::on(
+        start_with(
+            &m,
+            &[
+                ("DATABASE_URL", db.url.as_str()),
+                ("REDIS_URL", redis_url.as_str()),
+            ],
+        )
+        .await,
+    )
+    .await;
+    let pool = db.pool().await;
+    m.script.lock().unwrap().summary_delay = Duration::from_secs(3);
+    let ask = |i: usize| {
+        TestServer::chat_body(
+            user,
+            top.id,
+            book,
+            session,
+            &format!("question {i}: what do you remember of the portrait?"),
+        )
+    };
+    for i in 1..=5 {
+        t.stream(&ask(i)).await;
+    }
+    // Turn 6 pushes the first turn out of the window: its fold is asked for after `done`.
+    let events = t.stream(&ask(6)).await;
+    assert_eq!(events.last().unwrap()["done"], json!(true), "{events:?}");
+    assert_eq!(
+        stored_summary(&pool, session).await,
+        None,
+        "`done` did not wait for the (3 s) summary"
+    );
+    // The lock was released with `done`: the next message streams, it is not refused.
+    let events = t.stream(&ask(7)).await;
+    assert_eq!(events.last().unwrap()["done"], json!(true), "{events:?}");
+    assert!(
+        events.iter().all(|e| e.get("error").is_none()),
+        "{events:?}"
+    );
+    // And the folds land afterwards, the newer kept.
+    let text = summary_covering(&pool, session, 4).await;
+    assert!(text.contains("question"), "{text}");
+    assert!(
+        m.requests("/v1/chat/completions")
+            .iter()
+            .any(|b| b["messages"][0]["content"]
+                .as_str()
+                .is_some_and(|c| c.contains("Summarise"))),
+        "a summary was asked for"
+    );
 }

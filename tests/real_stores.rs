@@ -118,6 +118,13 @@ async fn serve_on_postgres_redis_and_typesense() {
         let ttl: i64 = con.ttl(&key).await.unwrap();
         assert!(ttl > 0 && ttl <= 3600, "{key}: ttl {ttl}");
     }
+    // A self-contained question is searched as it is; one that refers back is rewritten, and
+    // the rewrite cached.
+    let qr: Vec<String> = con.keys(format!("chat:qr:{}:*", top.id)).await.unwrap();
+    assert!(qr.is_empty(), "{qr:?}");
+    let body = TestServer::chat_body(user, top.id, book, session, "Why did he paint it?");
+    let events = t.stream(&body).await;
+    assert_eq!(events.last().unwrap()["done"], json!(true));
     let qr: Vec<String> = con.keys(format!("chat:qr:{}:*", top.id)).await.unwrap();
     assert_eq!(qr.len(), 1, "{qr:?}");
     let ttl: i64 = con.ttl(&qr[0]).await.unwrap();
@@ -132,7 +139,7 @@ async fn serve_on_postgres_redis_and_typesense() {
     .unwrap();
     assert_eq!(
         sess["recent"].as_array().unwrap().len(),
-        2,
-        "the session cache holds the new turn"
+        4,
+        "the session cache holds the new turns"
     );
 }

@@ -186,6 +186,13 @@ fn status_mb(field: &str) -> f64 {
         .map_or(0.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
 }
 
+/// One turn as the load generator saw it, in ms from sending the request.
+struct Sample {
+    ttft: f64,
+    turn: f64,
+    done_after_last_token: f64,
+}
+
 /// The shape of a chat load.
 pub struct ChatLoad {
     pub sessions: usize,
@@ -194,18 +201,33 @@ pub struct ChatLoad {
     pub token_delay: std::time::Duration,
     /// Sessions start at random moments within this span (0: all at once, a burst).
     pub ramp: std::time::Duration,
+    /// Simulated remote latencies (zero: none): the model's time to its first reply token, the
+    /// rewrite (and summary) call's, the query embedding's and the reranker's. An embedder or
+    /// reranker stand-in is put in front of the configured one only when its latency is set.
+    pub remote: RemoteLatency,
+}
+
+/// `bench chat --model-ttft-ms --rewrite-ms --embed-ms --rerank-ms`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RemoteLatency {
+    pub model_ttft: std::time::Duration,
+    pub rewrite: std::time::Duration,
+    pub embed: std::time::Duration,
+    pub rerank: std::time::Duration,
 }
 
 /// Chat load on the real HTTP route over loopback, on the configured stores and LLM (the
-/// offline responder emits its first token at once, so the overhead is the backend's own):
+/// offline responder emits its first token at once unless `--model-ttft-ms` delays it):
 /// `sessions` concurrent sessions each send `requests` messages one after another.
-/// overhead = request sent → first token event received; turn = request sent → stream closed.
+/// ttft = request sent → first token received; overhead = ttft − the model's own latency;
+/// turn = request sent → stream closed; done_after_last_token = last token → `done`.
 pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
     let ChatLoad {
         sessions,
         requests,
         token_delay,
         ramp,
+        remote,
     } = load;
     use crate::local::LocalServer;
     use crate::sse_client;
@@ -221,11 +243,6 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
         streams_per_user: 0,
     };
     let mut app = App::build(config).await?;
-    if !token_delay.is_zero() {
-        let a = std::sync::Arc::get_mut(&mut app).expect("not shared yet");
-        let paced = shared::adapters::paced_llm::PacedLlm::new(a.llm.clone(), token_delay);
-        a.llm = std::sync::Arc::new(paced.replies_only());
-    }
     let book = app
         .records
         .create_book(&NewBook {
@@ -242,6 +259,26 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
         report.error
     );
     let top = app.records.list_characters(book.id).await?.remove(0);
+    // The book is in; from here on the model, embedder and reranker answer at a remote pace.
+    {
+        use shared::adapters::remote_latency::{SlowEmbedder, SlowReranker};
+        let a = std::sync::Arc::get_mut(&mut app).expect("not shared yet");
+        let paced = shared::adapters::paced_llm::PacedLlm::new(a.llm.clone(), token_delay)
+            .replies_only()
+            .first_token_after(remote.model_ttft, remote.rewrite);
+        a.llm = std::sync::Arc::new(paced);
+        if !remote.embed.is_zero() {
+            a.embedder = std::sync::Arc::new(SlowEmbedder {
+                inner: a.embedder.clone(),
+                latency: remote.embed,
+            });
+        }
+        if !remote.rerank.is_zero() {
+            a.reranker = std::sync::Arc::new(SlowReranker {
+                latency: remote.rerank,
+            });
+        }
+    }
     let server =
         LocalServer::start(app.clone(), std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let client = crate::local::keyed_client(&key, sessions)?;
@@ -282,46 +319,74 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
                     "user_message": format!("Question {i}: what do you remember of the portrait?")});
                 let t = Instant::now();
                 let mut first = None;
+                let mut last_token = None;
+                let mut done = None;
                 let out = sse_client::chat(&client, &url, &body, |ev| {
+                    let now = t.elapsed().as_secs_f64() * 1000.0;
                     if ev.get("token").is_some() {
-                        first.get_or_insert_with(|| t.elapsed().as_secs_f64() * 1000.0);
+                        first.get_or_insert(now);
+                        last_token = Some(now);
+                    } else if ev.get("done").is_some() {
+                        done = Some(now);
                     }
                 })
                 .await;
                 let turn = t.elapsed().as_secs_f64() * 1000.0;
-                if let (Ok(sse_client::ChatOutcome::Streamed(_)), Some(f)) = (out, first) {
-                    samples.push((f, turn));
+                if let (Ok(sse_client::ChatOutcome::Streamed(_)), Some(f), Some(l), Some(d)) =
+                    (out, first, last_token, done)
+                {
+                    samples.push(Sample {
+                        ttft: f,
+                        turn,
+                        done_after_last_token: d - l,
+                    });
                 }
             }
             samples
         }));
     }
-    let mut overhead = Vec::new();
-    let mut turn = Vec::new();
+    // The part of the time to first token that is the backend's own: what the simulated
+    // remote stages would add if run one after another is not it (they may overlap), so the
+    // overhead is measured against the model's latency alone.
+    let model_ms = remote.model_ttft.as_secs_f64() * 1000.0;
+    let (mut ttft, mut overhead, mut turn, mut done_gap) = (vec![], vec![], vec![], vec![]);
     for t in tasks {
-        for (o, d) in t.await? {
-            overhead.push(o);
-            turn.push(d);
+        for s in t.await? {
+            ttft.push(s.ttft);
+            overhead.push(s.ttft - model_ms);
+            turn.push(s.turn);
+            done_gap.push(s.done_after_last_token);
         }
     }
     let wall = started.elapsed().as_secs_f64();
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     let rss_under_load = sampler.await?;
     server.stop().await;
-    overhead.sort_by(f64::total_cmp);
-    turn.sort_by(f64::total_cmp);
+    for v in [&mut ttft, &mut overhead, &mut turn, &mut done_gap] {
+        v.sort_by(f64::total_cmp);
+    }
     let stat = |v: &[f64]| json!({"p50": percentile(v, 0.5), "p90": percentile(v, 0.9), "p99": percentile(v, 0.99)});
     Ok(json!({
         "sessions": sessions,
         "requests": sessions * requests,
         "completed": turn.len(),
+        "ttft_ms": stat(&ttft),
         "overhead_ms": stat(&overhead),
+        "done_after_last_token_ms": stat(&done_gap),
         "turn_ms": stat(&turn),
         "throughput_rps": ((turn.len() as f64 / wall) * 10.0).round() / 10.0,
         "peak_rss_mb": peak_rss_mb(),
         "rss_before_load_mb": rss_before_load,
         "rss_under_load_mb": rss_under_load,
         "llm": app.llm.model(),
+        "embedder": app.embedder.model(),
+        "stores": app.describe_stores(),
+        "remote_ms": {
+            "model_ttft": remote.model_ttft.as_millis() as u64,
+            "rewrite": remote.rewrite.as_millis() as u64,
+            "embed": remote.embed.as_millis() as u64,
+            "rerank": remote.rerank.as_millis() as u64,
+        },
         "token_delay_ms": token_delay.as_millis() as u64,
         "ramp_ms": ramp.as_millis() as u64,
     }))

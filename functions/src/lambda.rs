@@ -77,8 +77,10 @@ pub fn check(role: Role, config: &Config) -> Result<(), InitError> {
 pub async fn start(role: Role) -> Result<Arc<App>, InitError> {
     crate::memory::limit_arenas();
     shared::telemetry::init_tracing_as("info", true);
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
     check(role, &config)?;
+    // A frozen instance runs nothing: the summary fold must finish inside the invocation.
+    config.chat.fold_inside_stream = true;
     Ok(App::build(config).await?)
 }
 

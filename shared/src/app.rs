@@ -123,6 +123,22 @@ fn build_embedder(config: &Config) -> Result<Arc<dyn Embedder>, ConfigError> {
 }
 
 impl App {
+    /// Which store serves each port, as configured (for reports and benchmarks).
+    pub fn describe_stores(&self) -> serde_json::Value {
+        let c = &self.config;
+        let or = |set: bool, yes: &str, no: &str| if set { yes } else { no }.to_string();
+        serde_json::json!({
+            "records": match &c.records {
+                RecordsConfig::Sqlite { .. } => "sqlite",
+                RecordsConfig::Postgres { .. } => "postgres",
+                RecordsConfig::Supabase { .. } => "supabase-rest",
+            },
+            "cache_locks_journal": or(c.redis_url.is_some(), "redis", "memory"),
+            "lexical": or(c.typesense_url.is_some(), "typesense", "tantivy (embedded)"),
+            "vectors": or(c.qdrant_url.is_some(), "qdrant", "file-backed (embedded)"),
+        })
+    }
+
     /// Binds every port as `config` says and opens the stores.
     pub async fn build(config: Config) -> Result<Arc<App>, StartError> {
         if config.backend_api_key.is_none() {

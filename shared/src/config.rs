@@ -78,6 +78,15 @@ pub struct ChatSettings {
     pub lock_ttl: Duration,
     pub cache_ttl: Duration,
     pub max_message_chars: usize,
+    /// How long a turn waits for the query rewrite (only asked for when the message refers back
+    /// to the conversation); past it the turn goes on with the locally resolved query.
+    pub rewrite_budget: Duration,
+    /// How long a turn waits for the reranker; past it the fusion order serves.
+    pub rerank_budget: Duration,
+    /// Keep the reply's stream open after `done` until the summary fold has finished (Lambda:
+    /// the instance may be frozen once the response ends, so the fold must happen inside the
+    /// invocation). Off for `falsafa serve`, where the fold runs on after the stream closes.
+    pub fold_inside_stream: bool,
 }
 
 /// Per-user admission limits (0 turns one off).
@@ -307,6 +316,9 @@ impl Config {
             lock_ttl: Duration::from_secs(30),
             cache_ttl: Duration::from_secs(3600),
             max_message_chars: env.parse("MAX_MESSAGE_CHARS", 4000)?,
+            rewrite_budget: Duration::from_millis(env.parse("CHAT_REWRITE_BUDGET_MS", 600)?),
+            rerank_budget: Duration::from_millis(env.parse("RERANK_BUDGET_MS", 400)?),
+            fold_inside_stream: false,
         };
 
         let jobs = JobSettings {

@@ -166,6 +166,17 @@ pub struct SessionContext {
     pub session: ChatSession,
     pub recent: Vec<Message>,
     pub summary: Option<String>,
+    /// How many of the session's messages (from its first) `summary` has folded in.
+    #[serde(default)]
+    pub summary_covers: i64,
+}
+
+/// The rolling summary of a session's older messages, as the records store keeps it
+/// (`falsafa_session_summaries`): the text and how many messages, from the first, it covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    pub text: String,
+    pub covers: i64,
 }
 
 /// The query-rewrite result cached under `chat:qr:{character_id}:{hash}`.

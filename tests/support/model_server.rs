@@ -47,6 +47,8 @@ pub struct Script {
     pub stall_reply: bool,
     /// Set when a stalled reply's client hung up.
     pub disconnected: Arc<AtomicBool>,
+    /// Hold summary answers back this long (headers at once, content after), as a slow model.
+    pub summary_delay: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -151,7 +153,18 @@ fn answer_for(messages: &[Value], reply: &str, sloppy: &Script) -> (String, bool
         return (json!({"narrative": format!("narrative: {msg}"), "keywords": format!("{msg} portrait")}).to_string(), false);
     }
     if system.contains("Summarise") {
-        return ("Scripted summary of the conversation.".into(), false);
+        // Names the last question folded in, so a test can tell which fold it is reading.
+        let last_question = messages
+            .last()
+            .and_then(|m| m["content"].as_str())
+            .and_then(|t| t.lines().rev().find(|l| l.starts_with("user: ")))
+            .unwrap_or("")
+            .trim_start_matches("user: ")
+            .to_string();
+        return (
+            format!("Scripted summary; the reader last asked: {last_question}"),
+            false,
+        );
     }
     (reply.to_string(), true)
 }
@@ -210,8 +223,16 @@ fn stalled_response(chunks: Vec<Bytes>, flag: Arc<AtomicBool>) -> Response {
 }
 
 fn stream_response(chunks: Vec<Bytes>, cut: bool) -> Response {
+    delayed_stream_response(chunks, cut, std::time::Duration::ZERO)
+}
+
+/// The chunks after `delay` (the headers go at once), then, if `cut`, a reset.
+fn delayed_stream_response(chunks: Vec<Bytes>, cut: bool, delay: std::time::Duration) -> Response {
     use futures::StreamExt;
-    let sent = futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+    let wait = futures::stream::once(tokio::time::sleep(delay)).filter_map(|_| async { None });
+    let sent = wait.chain(futures::stream::iter(
+        chunks.into_iter().map(Ok::<_, std::io::Error>),
+    ));
     // The cut comes after a pause, so the chunks before it reach the client first.
     let tail = futures::stream::once(async move {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -273,7 +294,15 @@ async fn openai_chat(State(s): State<Shared>, Json(body): Json<Value>) -> Respon
     out.push(sse(&json!({"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model, "choices": [],
         "usage": {"prompt_tokens": 42, "completion_tokens": toks.len(), "total_tokens": 42 + toks.len()}})));
     out.push(Bytes::from("data: [DONE]\n\n"));
-    stream_response(out, false)
+    let summary = body["messages"][0]["content"]
+        .as_str()
+        .is_some_and(|c| c.contains("Summarise"));
+    let delay = if summary {
+        s.summary_delay
+    } else {
+        std::time::Duration::ZERO
+    };
+    delayed_stream_response(out, false, delay)
 }
 
 async fn anthropic_messages(State(s): State<Shared>, Json(body): Json<Value>) -> Response {

@@ -3,7 +3,7 @@
 //! with the service key). So the Supabase adapter is exercised on the wire format and on the
 //! real schema, grants and functions. Not a full PostgREST: GET/POST/PATCH on tables, `select`
 //! with aliases and many-to-one embedding, `eq|neq|is|gt|lt|gte|lte|in` filters, `order`,
-//! `limit`, `on_conflict` with `Prefer: resolution=merge-duplicates,return=representation`,
+//! `limit`, `offset`, `on_conflict` with `Prefer: resolution=merge-duplicates,return=representation`,
 //! and `POST rpc/{function}` with named arguments.
 
 // Errors are ready-made HTTP responses; boxing them would only add noise to a test server.
@@ -130,6 +130,7 @@ struct Query {
     filters: Vec<(String, String)>,
     order: Option<String>,
     limit: Option<i64>,
+    offset: Option<i64>,
     on_conflict: Option<String>,
 }
 
@@ -140,6 +141,7 @@ fn parse_query(raw: Option<String>) -> Result<Query, Response> {
         filters: vec![],
         order: None,
         limit: None,
+        offset: None,
         on_conflict: None,
     };
     for (k, v) in url.query_pairs() {
@@ -150,6 +152,12 @@ fn parse_query(raw: Option<String>) -> Result<Query, Response> {
                 q.limit = Some(
                     v.parse()
                         .map_err(|_| error(StatusCode::BAD_REQUEST, "PGRST100", "bad limit"))?,
+                )
+            }
+            "offset" => {
+                q.offset = Some(
+                    v.parse()
+                        .map_err(|_| error(StatusCode::BAD_REQUEST, "PGRST100", "bad offset"))?,
                 )
             }
             "on_conflict" => q.on_conflict = Some(v.into_owned()),
@@ -373,7 +381,8 @@ async fn handle_inner(
     };
     let (status, sql, with_body) = match method {
         Method::GET => {
-            let limit = q.limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
+            let limit = q.limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default()
+                + &q.offset.map(|o| format!(" OFFSET {o}")).unwrap_or_default();
             (
                 StatusCode::OK,
                 wrap(

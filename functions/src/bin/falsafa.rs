@@ -119,6 +119,18 @@ enum BenchCmd {
         /// Sessions start at random moments within this span instead of all at once.
         #[arg(long, default_value_t = 0)]
         ramp_ms: u64,
+        /// Simulated remote model: wait before the reply's first token.
+        #[arg(long, default_value_t = 0)]
+        model_ttft_ms: u64,
+        /// Simulated remote model: wait before the rewrite's (and summary's) answer.
+        #[arg(long, default_value_t = 0)]
+        rewrite_ms: u64,
+        /// An embedder stand-in that waits this long per query embedding (0: none).
+        #[arg(long, default_value_t = 0)]
+        embed_ms: u64,
+        /// A reranker stand-in that waits this long (0: the configured reranker).
+        #[arg(long, default_value_t = 0)]
+        rerank_ms: u64,
         #[arg(long)]
         json: bool,
         #[arg(long)]
@@ -252,16 +264,27 @@ async fn main() -> anyhow::Result<()> {
                     requests,
                     token_delay_ms,
                     ramp_ms,
+                    model_ttft_ms,
+                    rewrite_ms,
+                    embed_ms,
+                    rerank_ms,
                     json,
                     data_dir,
                 },
         } => {
             config(data_dir)?;
+            let ms = Duration::from_millis;
             let load = bench::ChatLoad {
                 sessions,
                 requests,
-                token_delay: Duration::from_millis(token_delay_ms),
-                ramp: Duration::from_millis(ramp_ms),
+                token_delay: ms(token_delay_ms),
+                ramp: ms(ramp_ms),
+                remote: bench::RemoteLatency {
+                    model_ttft: ms(model_ttft_ms),
+                    rewrite: ms(rewrite_ms),
+                    embed: ms(embed_ms),
+                    rerank: ms(rerank_ms),
+                },
             };
             print(&bench::chat(load).await?, json)
         }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::error::StoreError;
 use crate::ports::{
-    Admission, Cache, FleetMetrics, JobQueue, RateLimiter, SessionLock, StreamJournal,
+    Admission, Cache, FleetMetrics, JobQueue, JournalWatch, RateLimiter, SessionLock, StreamJournal,
 };
 
 #[derive(Default)]
@@ -20,6 +20,8 @@ pub struct MemoryKv {
     /// Sliding windows (event times) and slots (token → expiry), by key.
     windows: Mutex<HashMap<String, VecDeque<Instant>>>,
     slots: Mutex<HashMap<String, HashMap<String, Instant>>>,
+    /// Append counters of the journals, for their followers.
+    appends: Mutex<HashMap<String, tokio::sync::watch::Sender<u64>>>,
 }
 
 impl MemoryKv {
@@ -290,7 +292,11 @@ impl StreamJournal for MemoryKv {
                 .entry(key.to_string())
                 .or_default()
                 .extend(entries.iter().cloned())
-        })
+        })?;
+        if let Some(tx) = self.appends.lock().ok().and_then(|a| a.get(key).cloned()) {
+            tx.send_modify(|n| *n += 1);
+        }
+        Ok(())
     }
 
     async fn read_from(&self, key: &str, from: usize) -> Result<Vec<String>, StoreError> {
@@ -300,5 +306,30 @@ impl StreamJournal for MemoryKv {
                 .map(|l| l.iter().skip(from).cloned().collect())
                 .unwrap_or_default()
         })
+    }
+
+    async fn watch(&self, key: &str) -> Result<Box<dyn JournalWatch>, StoreError> {
+        let mut appends = self
+            .appends
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let rx = appends
+            .entry(key.to_string())
+            .or_insert_with(|| tokio::sync::watch::channel(0).0)
+            .subscribe();
+        Ok(Box::new(MemoryWatch(rx)))
+    }
+}
+
+/// Follows a memory journal's append counter.
+struct MemoryWatch(tokio::sync::watch::Receiver<u64>);
+
+#[async_trait]
+impl JournalWatch for MemoryWatch {
+    async fn changed(&mut self, max_wait: Duration) -> bool {
+        matches!(
+            tokio::time::timeout(max_wait, self.0.changed()).await,
+            Ok(Ok(()))
+        )
     }
 }

@@ -16,6 +16,7 @@ pub mod paced_llm;
 pub mod postgres_records;
 pub mod qdrant_vector;
 pub mod redis_kv;
+pub mod remote_latency;
 pub mod sqlite_records;
 pub mod sqs_dispatch;
 pub mod supabase_records;

@@ -12,7 +12,8 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::domain::{
-    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, Role, Turn,
+    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, Role, SessionSummary,
+    Turn,
 };
 use crate::error::StoreError;
 use crate::ports::Records;
@@ -34,6 +35,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         3,
         "append_turn",
         include_str!("../../migrations/postgres/0003_append_turn.sql"),
+    ),
+    (
+        4,
+        "session_summaries",
+        include_str!("../../migrations/postgres/0004_session_summaries.sql"),
     ),
 ];
 
@@ -281,6 +287,24 @@ impl Records for PostgresRecords {
         Ok(out)
     }
 
+    async fn messages_range(
+        &self,
+        session_id: Uuid,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, session_id, role, content, metadata, created_at FROM public.messages \
+             WHERE session_id = $1 ORDER BY created_at, id OFFSET $2 LIMIT $3",
+        )
+        .bind(session_id)
+        .bind(offset as i64)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
     async fn append_turn(&self, turn: &Turn) -> Result<(ChatSession, Vec<Message>), StoreError> {
         let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(
@@ -316,6 +340,40 @@ impl Records for PostgresRecords {
         let session = session_from_row(&row)?;
         tx.commit().await?;
         Ok((session, messages))
+    }
+
+    async fn get_summary(&self, session_id: Uuid) -> Result<Option<SessionSummary>, StoreError> {
+        let row = sqlx::query(
+            "SELECT summary, covers::bigint AS covers FROM public.falsafa_session_summaries \
+             WHERE session_id = $1",
+        )
+        .bind(session_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionSummary {
+                text: r.try_get("summary")?,
+                covers: r.try_get("covers")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_summary(
+        &self,
+        session_id: Uuid,
+        summary: &SessionSummary,
+    ) -> Result<bool, StoreError> {
+        let covers = i32::try_from(summary.covers)
+            .map_err(|_| StoreError::Invalid(format!("covers {} too large", summary.covers)))?;
+        Ok(
+            sqlx::query_scalar("SELECT public.falsafa_save_summary($1, $2, $3)")
+                .bind(session_id)
+                .bind(&summary.text)
+                .bind(covers)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn create_book(&self, b: &NewBook) -> Result<Book, StoreError> {

@@ -12,7 +12,7 @@ use redis::{AsyncCommands, Script};
 use crate::adapters::memory_kv::random_token;
 use crate::error::StoreError;
 use crate::ports::{
-    Admission, Cache, FleetMetrics, JobQueue, RateLimiter, SessionLock, StreamJournal,
+    Admission, Cache, FleetMetrics, JobQueue, JournalWatch, RateLimiter, SessionLock, StreamJournal,
 };
 
 /// The hash holding the fleet's metric totals.
@@ -53,6 +53,8 @@ return 1
 
 #[derive(Clone)]
 pub struct RedisKv {
+    /// For the dedicated connections of journal followers (pub/sub needs its own).
+    client: redis::Client,
     conn: ConnectionManager,
     release: Script,
     extend: Script,
@@ -75,6 +77,7 @@ impl RedisKv {
             .map_err(|_| StoreError::Unavailable("redis: connect timed out".into()))?
             .map_err(err)?;
         Ok(RedisKv {
+            client,
             conn,
             release: Script::new(RELEASE),
             extend: Script::new(EXTEND),
@@ -300,6 +303,7 @@ impl StreamJournal for RedisKv {
         let mut pipe = redis::pipe();
         pipe.rpush(key, entries).ignore();
         pipe.pexpire(key, ttl.as_millis() as i64).ignore();
+        pipe.publish(appended_channel(key), entries.len()).ignore();
         self.call(|mut c| async move { pipe.query_async::<()>(&mut c).await })
             .await
     }
@@ -307,5 +311,50 @@ impl StreamJournal for RedisKv {
     async fn read_from(&self, key: &str, from: usize) -> Result<Vec<String>, StoreError> {
         self.call(|mut c| async move { c.lrange(key, from as isize, -1).await })
             .await
+    }
+
+    async fn watch(&self, key: &str) -> Result<Box<dyn JournalWatch>, StoreError> {
+        let channel = appended_channel(key);
+        let stream = tokio::time::timeout(CALL_TIMEOUT, async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub.subscribe(&channel).await?;
+            Ok::<_, redis::RedisError>(pubsub.into_on_message())
+        })
+        .await
+        .map_err(|_| StoreError::Unavailable("redis: subscribe timed out".into()))?
+        .map_err(err)?;
+        Ok(Box::new(RedisWatch {
+            stream: Some(stream),
+        }))
+    }
+}
+
+/// The channel a journal's appends are announced on.
+fn appended_channel(key: &str) -> String {
+    format!("{key}:appended")
+}
+
+/// Follows a journal through its pub/sub channel, on a connection of its own.
+struct RedisWatch {
+    stream: Option<redis::aio::PubSubStream>,
+}
+
+#[async_trait]
+impl JournalWatch for RedisWatch {
+    async fn changed(&mut self, max_wait: Duration) -> bool {
+        use futures::StreamExt;
+        let Some(stream) = self.stream.as_mut() else {
+            tokio::time::sleep(max_wait).await;
+            return false;
+        };
+        match tokio::time::timeout(max_wait, stream.next()).await {
+            Ok(Some(_)) => true,
+            Ok(None) => {
+                tracing::warn!("journal subscription lost; following at a slower pace");
+                self.stream = None;
+                false
+            }
+            Err(_) => false,
+        }
     }
 }

@@ -12,13 +12,17 @@ use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
 use crate::domain::{
-    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, Role, Turn,
+    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, Role, SessionSummary,
+    Turn,
 };
 use crate::error::StoreError;
 use crate::ports::Records;
 use crate::schema::{ProcessingStatus, SchemaNames};
 
-const SCHEMA: &str = include_str!("../../migrations/sqlite/0001_init.sql");
+const SCHEMA: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_session_summaries.sql"),
+];
 
 pub struct SqliteRecords {
     pool: SqlitePool,
@@ -44,10 +48,12 @@ impl SqliteRecords {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        let ddl = SCHEMA
-            .replace("{session_id}", &names.session_id_column)
-            .replace("{preview}", &names.session_preview_column);
-        sqlx::raw_sql(&ddl).execute(&pool).await?;
+        for ddl in SCHEMA {
+            let ddl = ddl
+                .replace("{session_id}", &names.session_id_column)
+                .replace("{preview}", &names.session_preview_column);
+            sqlx::raw_sql(&ddl).execute(&pool).await?;
+        }
         let session_select = format!(
             "SELECT {id} AS id, user_id, character_id, book_id, message_count, {pv} AS preview \
              FROM chat_sessions WHERE {id} = ?",
@@ -254,6 +260,24 @@ impl Records for SqliteRecords {
         Ok(out)
     }
 
+    async fn messages_range(
+        &self,
+        session_id: Uuid,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, session_id, role, content, metadata, created_at FROM messages \
+             WHERE session_id = ? ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+        )
+        .bind(session_id.to_string())
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
     async fn append_turn(&self, turn: &Turn) -> Result<(ChatSession, Vec<Message>), StoreError> {
         let mut tx = self.pool.begin().await?;
         let user_at = Utc::now();
@@ -312,6 +336,42 @@ impl Records for SqliteRecords {
         let session = session_from_row(&row)?;
         tx.commit().await?;
         Ok((session, messages))
+    }
+
+    async fn get_summary(&self, session_id: Uuid) -> Result<Option<SessionSummary>, StoreError> {
+        let row = sqlx::query(
+            "SELECT summary, covers FROM falsafa_session_summaries WHERE session_id = ?",
+        )
+        .bind(session_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionSummary {
+                text: r.try_get("summary")?,
+                covers: r.try_get("covers")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_summary(
+        &self,
+        session_id: Uuid,
+        summary: &SessionSummary,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO falsafa_session_summaries (session_id, summary, covers, updated_at) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (session_id) DO UPDATE \
+             SET summary = excluded.summary, covers = excluded.covers, updated_at = excluded.updated_at \
+             WHERE falsafa_session_summaries.covers < excluded.covers",
+        )
+        .bind(session_id.to_string())
+        .bind(&summary.text)
+        .bind(summary.covers)
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn create_book(&self, b: &NewBook) -> Result<Book, StoreError> {

@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::domain::{
-    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, Role, Turn,
+    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, Role, SessionSummary,
+    Turn,
 };
 use crate::error::StoreError;
 use crate::ports::Records;
@@ -307,6 +308,24 @@ impl Records for SupabaseRecords {
         Ok(out)
     }
 
+    async fn messages_range(
+        &self,
+        session_id: Uuid,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let rows: Vec<MessageRow> = self
+            .send(self.req(Method::GET, "messages").query(&[
+                ("session_id", format!("eq.{session_id}")),
+                ("order", "created_at.asc,id.asc".into()),
+                ("offset", offset.to_string()),
+                ("limit", limit.to_string()),
+                ("select", MESSAGE_SELECT.into()),
+            ]))
+            .await?;
+        rows.into_iter().map(Message::try_from).collect()
+    }
+
     async fn append_turn(&self, turn: &Turn) -> Result<(ChatSession, Vec<Message>), StoreError> {
         #[derive(Deserialize)]
         struct Written {
@@ -340,6 +359,40 @@ impl Records for SupabaseRecords {
             .map(Message::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         Ok((session, messages))
+    }
+
+    async fn get_summary(&self, session_id: Uuid) -> Result<Option<SessionSummary>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            summary: String,
+            covers: i64,
+        }
+        let rows: Vec<Row> = self
+            .send(self.req(Method::GET, "falsafa_session_summaries").query(&[
+                ("session_id", format!("eq.{session_id}")),
+                ("select", "summary,covers".into()),
+            ]))
+            .await?;
+        Ok(rows.into_iter().next().map(|r| SessionSummary {
+            text: r.summary,
+            covers: r.covers,
+        }))
+    }
+
+    async fn save_summary(
+        &self,
+        session_id: Uuid,
+        summary: &SessionSummary,
+    ) -> Result<bool, StoreError> {
+        self.send(
+            self.req(Method::POST, "rpc/falsafa_save_summary")
+                .json(&json!({
+                    "p_session_id": session_id,
+                    "p_summary": summary.text,
+                    "p_covers": summary.covers,
+                })),
+        )
+        .await
     }
 
     async fn create_book(&self, b: &NewBook) -> Result<Book, StoreError> {

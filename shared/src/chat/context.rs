@@ -1,6 +1,6 @@
-//! Stage `context`: session (+ last messages + summary), character and book, from the cache in
-//! one round trip, else from the records store (in parallel) and written back. A missing session
-//! or one that belongs to someone else is `NotFound` (HTTP 404 before any SSE).
+//! Stage `context`: session (+ last messages + rolling summary), character and book, from the
+//! cache in one round trip, else from the records store (in parallel) and written back. A
+//! missing session or one that belongs to someone else is `NotFound` (HTTP 404 before any SSE).
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -68,11 +68,20 @@ pub async fn load(app: &App, req: &ChatRequest) -> Result<TurnContext, ContextEr
             let Some(row) = app.records.get_session(req.session_id).await? else {
                 return Ok(None);
             };
-            let recent = app.records.recent_messages(row.id, window).await?;
+            // The summary lives in the records store too, so memory outlives the cache.
+            let (recent, summary) = tokio::join!(
+                app.records.recent_messages(row.id, window),
+                app.records.get_summary(row.id)
+            );
+            let summary = summary.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "summary unreadable; this turn goes without it");
+                None
+            });
             Ok::<_, StoreError>(Some(SessionContext {
                 session: row,
-                recent,
-                summary: None,
+                recent: recent?,
+                summary_covers: summary.as_ref().map_or(0, |s| s.covers),
+                summary: summary.map(|s| s.text),
             }))
         },
         async {

@@ -1,16 +1,12 @@
 //! Stage `fuse`/`rerank`: reciprocal rank fusion of the two lists (deduplicated by chunk,
 //! weighted), then the reranker over the top candidates, then a character budget for the prompt.
-//! A reranker failure keeps the fusion order.
-
-use std::collections::HashMap;
-use std::time::Duration;
+//! A reranker that fails or misses its budget (`RERANK_BUDGET_MS`) leaves the fusion order.
 
 use crate::app::App;
 use crate::domain::{Passage, RewrittenQuery};
+use std::collections::HashMap;
 
 use super::retrieve::Found;
-
-const RERANK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// RRF: `score(d) = Σ weight / (k + rank(d))`, rank from 1; the first-seen text wins.
 pub fn rrf(lists: &[(&[Passage], f32)], k: f32) -> Vec<Passage> {
@@ -69,7 +65,7 @@ pub async fn fuse_and_rerank(app: &App, q: &RewrittenQuery, found: Found) -> Vec
     );
     let candidates: Vec<Passage> = fused.iter().take(s.context_passages * 3).cloned().collect();
     let ranked = match tokio::time::timeout(
-        RERANK_TIMEOUT,
+        s.rerank_budget,
         app.reranker
             .rerank(&q.narrative, candidates, s.context_passages),
     )
@@ -81,7 +77,7 @@ pub async fn fuse_and_rerank(app: &App, q: &RewrittenQuery, found: Found) -> Vec
             fused.into_iter().take(s.context_passages).collect()
         }
         Err(_) => {
-            tracing::warn!("rerank timed out; keeping fusion order");
+            tracing::warn!(budget = ?s.rerank_budget, "rerank over budget; keeping fusion order");
             fused.into_iter().take(s.context_passages).collect()
         }
     };

@@ -1,13 +1,16 @@
 //! The chat flow for one message, as named stages: `context` (caches, 404s) → `lock` →
-//! `rewrite` → `retrieve` (vector ∥ lexical) → `fuse` (RRF + rerank) → `generate` (stream) →
-//! `persist` → `release`. Everything after `context` runs in a task of its own, so a client
-//! that goes away does not stop the turn: it finishes, persists and releases the lock.
+//! `rewrite` ∥ `retrieve` (vector ∥ lexical) → `fuse` (RRF + rerank) → `generate` (stream) →
+//! `persist` → `release` → `done` → `fold` (the rolling summary, off the reader's path).
+//! Everything after `context` runs in a task of its own, so a client that goes away does not
+//! stop the turn: it finishes, persists and releases the lock.
 
 pub mod context;
+pub mod fold;
 pub mod fuse;
 pub mod generate;
 pub mod keys;
 pub mod lock;
+pub mod passages;
 pub mod persist;
 pub mod release;
 pub mod retrieve;
@@ -107,7 +110,7 @@ impl ChatEvent {
 }
 
 /// Starts the turn after `context` succeeded; events arrive on the returned receiver.
-/// `slot` (the user's stream slot, if limits are on) is given back when the turn ends.
+/// `slot` (the user's stream slot, if limits are on) is given back when the reply is over.
 pub fn spawn_turn(
     app: Arc<App>,
     ctx: TurnContext,
@@ -117,22 +120,28 @@ pub fn spawn_turn(
     let (tx, rx) = mpsc::channel(256);
     let span =
         tracing::info_span!("chat", session_id = %req.session_id, character_id = %req.character_id);
-    tokio::spawn(
-        async move {
-            run_turn(app.clone(), ctx, req, Emitter::new(tx)).await;
-            if let Some(slot) = slot {
-                slot.free(&app).await;
-            }
-        }
-        .instrument(span),
-    );
+    tokio::spawn(run_turn(app, ctx, req, Emitter::new(tx), slot).instrument(span));
     rx
 }
 
-async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, mut out: Emitter) {
+/// Gives the stream slot back (before the final event, so the reader's next message finds it).
+async fn free(app: &App, slot: &mut Option<StreamSlot>) {
+    if let Some(slot) = slot.take() {
+        slot.free(app).await;
+    }
+}
+
+async fn run_turn(
+    app: Arc<App>,
+    ctx: TurnContext,
+    req: ChatRequest,
+    mut out: Emitter,
+    mut slot: Option<StreamSlot>,
+) {
     let held = match lock::acquire(&app, req.session_id).await {
         Ok(Some(h)) => h,
         Ok(None) => {
+            free(&app, &mut slot).await;
             out.emit(ChatEvent::Error {
                 message: "another reply is already streaming for this session".into(),
                 code: 429,
@@ -143,6 +152,7 @@ async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, mut out: Em
         }
         Err(e) => {
             tracing::error!(error = %e, "session lock unavailable");
+            free(&app, &mut slot).await;
             out.emit(ChatEvent::Error {
                 message: "the session lock store is unavailable; try again".into(),
                 code: 503,
@@ -155,18 +165,17 @@ async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, mut out: Em
     let keeper = lock::keep_alive(app.clone(), held.clone());
     out.start_journal(app.clone(), req.session_id).await;
 
-    let query = rewrite::rewrite(&app, &ctx, &req.user_message).await;
-    let found = retrieve::retrieve(&app, req.book_id, &query).await;
-    let passages = fuse::fuse_and_rerank(&app, &query, found).await;
+    let passages = passages::passages_for(&app, &ctx, req.book_id, &req.user_message).await;
     let generation = generate::generate(&app, &ctx, &req.user_message, &passages, &mut out).await;
 
     let citations: Vec<u32> = passages.iter().map(|p| p.chunk_index).collect();
     let persisted = persist::persist(&app, &ctx, &req.user_message, &generation, &citations).await;
     keeper.abort();
     release::release(&app, &held).await;
+    free(&app, &mut slot).await;
 
-    match (&generation.error, persisted) {
-        (None, Ok(())) => {
+    let fresh = match (&generation.error, persisted) {
+        (None, Ok(fresh)) => {
             out.emit(ChatEvent::Done {
                 full_response: generation.text,
                 citations,
@@ -174,15 +183,17 @@ async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, mut out: Em
                 model: app.llm.model().into(),
                 offline: app.llm.is_offline(),
             })
-            .await
+            .await;
+            Some(fresh)
         }
-        (Some(e), _) => {
+        (Some(e), persisted) => {
             tracing::warn!(error = %e, partial_chars = generation.text.len(), "LLM failed mid-stream");
             out.emit(ChatEvent::Error {
                 message: format!("the model failed: {e}"),
                 code: 502,
             })
             .await;
+            persisted.ok()
         }
         (None, Err(e)) => {
             tracing::error!(error = %e, "turn could not be saved");
@@ -191,7 +202,17 @@ async fn run_turn(app: Arc<App>, ctx: TurnContext, req: ChatRequest, mut out: Em
                 code: 500,
             })
             .await;
+            None
         }
+    };
+    // The reply is over for the reader; the summary fold is not on its path. Under `serve` the
+    // stream closes now; on Lambda it stays open (the reader already has `done`) until the fold
+    // is over, because a frozen instance would never finish it.
+    if !app.config.chat.fold_inside_stream {
+        drop(out);
+    }
+    if let Some(fresh) = fresh {
+        fold::fold(&app, &ctx.character.name, &fresh).await;
     }
 }
 

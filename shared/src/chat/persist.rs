@@ -1,24 +1,19 @@
 //! Stage `persist`: writes the turn atomically (both messages, `message_count`, `preview`) and
-//! refreshes the session cache: last messages, plus a rolling summary refreshed by the LLM when
-//! older turns fall out of the window. A failed generation keeps the user's message and records
-//! the partial answer with `metadata.incomplete = true`.
-
-use std::time::Duration;
+//! refreshes the session cache with the last messages, carrying the summary it had (the `fold`
+//! stage, after `done`, brings it up to date). A failed generation keeps the user's message and
+//! records the partial answer with `metadata.incomplete = true`.
 
 use serde_json::json;
 
 use crate::app::App;
 use crate::domain::{Message, SessionContext, Turn};
 use crate::error::StoreError;
-use crate::ports::llm::{ChatMessage, Grounding};
-use crate::ports::{LlmRequest, LlmTask};
 use crate::text::preview;
 
 use super::generate::Generation;
 use super::{keys, TurnContext};
 
-const SUMMARY_TIMEOUT: Duration = Duration::from_secs(15);
-
+/// Writes the turn; returns the session context as it now stands (the fold's input).
 #[tracing::instrument(skip_all, name = "chat.persist")]
 pub async fn persist(
     app: &App,
@@ -26,7 +21,7 @@ pub async fn persist(
     user_message: &str,
     generation: &Generation,
     citations: &[u32],
-) -> Result<(), StoreError> {
+) -> Result<SessionContext, StoreError> {
     let mut metadata = json!({
         "model": app.llm.model(),
         "citations": citations,
@@ -60,78 +55,27 @@ pub async fn persist(
     let window = app.config.chat.history_window;
     let mut recent: Vec<Message> = ctx.session.recent.clone();
     recent.extend(written);
-    let dropped: Vec<Message> = recent
-        .drain(..recent.len().saturating_sub(window))
-        .collect();
-    let summary = if dropped.is_empty() {
-        ctx.session.summary.clone()
-    } else {
-        summarise(app, ctx, &dropped).await
-    };
+    recent.drain(..recent.len().saturating_sub(window));
     let fresh = SessionContext {
         session,
         recent,
-        summary,
+        summary: ctx.session.summary.clone(),
+        summary_covers: ctx.session.summary_covers,
     };
-    match serde_json::to_string(&fresh) {
+    write_cache(app, &fresh).await;
+    Ok(fresh)
+}
+
+/// Writes `chat:sess:{id}`; on failure drops the entry so no stale one is read.
+pub async fn write_cache(app: &App, fresh: &SessionContext) {
+    let key = keys::session(fresh.session.id);
+    match serde_json::to_string(fresh) {
         Ok(s) => {
-            if let Err(e) = app
-                .cache
-                .set(
-                    &keys::session(fresh.session.id),
-                    &s,
-                    app.config.chat.cache_ttl,
-                )
-                .await
-            {
+            if let Err(e) = app.cache.set(&key, &s, app.config.chat.cache_ttl).await {
                 tracing::warn!(error = %e, "session cache refresh failed; dropping the entry");
-                let _ = app.cache.delete(&keys::session(fresh.session.id)).await;
+                let _ = app.cache.delete(&key).await;
             }
         }
         Err(e) => tracing::warn!(error = %e, "session context not serialisable"),
-    }
-    Ok(())
-}
-
-/// Folds the messages leaving the window into the running summary; keeps the old one on error.
-async fn summarise(app: &App, ctx: &TurnContext, dropped: &[Message]) -> Option<String> {
-    let mut text = String::new();
-    if let Some(s) = &ctx.session.summary {
-        text.push_str(&format!("Summary so far: {s}\n"));
-    }
-    for m in dropped {
-        text.push_str(&format!(
-            "{}: {}\n",
-            m.role.as_str(),
-            preview(&m.content, 500)
-        ));
-    }
-    let req = LlmRequest {
-        task: LlmTask::Summary,
-        messages: vec![
-            ChatMessage::new(
-                "system",
-                format!(
-                    "Summarise this conversation between a reader and {} in at most 120 words, \
-                     keeping names, facts the reader shared and promises made.",
-                    ctx.character.name
-                ),
-            ),
-            ChatMessage::new("user", text),
-        ],
-        temperature: 0.2,
-        max_tokens: 250,
-        grounding: Grounding {
-            character: Some(ctx.character.name.clone()),
-            ..Default::default()
-        },
-        structured: None,
-    };
-    match tokio::time::timeout(SUMMARY_TIMEOUT, app.llm.complete(req)).await {
-        Ok(Ok(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        _ => {
-            tracing::warn!("summary refresh failed; keeping the previous summary");
-            ctx.session.summary.clone()
-        }
     }
 }

@@ -4,7 +4,8 @@
 //! every frame is also journalled (`chat:stream:{session_id}`, batched by a writer
 //! task so the token path never waits on Redis), and a client that reconnects with
 //! `Last-Event-ID` is served the rest of that reply from the journal (`resume`) instead of a new
-//! generation: while the turn is still going it follows the journal until the final event.
+//! generation: while the turn is still going it follows the journal until the final event,
+//! woken by the journal's append notifications (Redis pub/sub), not by polling.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::app::App;
+use crate::http::limits::StreamSlot;
 
 use super::ChatEvent;
 
@@ -26,8 +28,9 @@ const FRAME_BLOCK: usize = 16 * 1024;
 
 /// How long a finished reply stays resumable.
 pub const JOURNAL_TTL: Duration = Duration::from_secs(600);
-/// How often a resumed stream looks for new events of a reply still being generated.
-const FOLLOW_EVERY: Duration = Duration::from_millis(40);
+/// How long a follower waits for an append notification before reading anyway (a safety net:
+/// notifications are not stored, and a lost subscription degrades to reading at this pace).
+const FOLLOW_RECHECK: Duration = Duration::from_secs(1);
 /// How long a resumed stream follows a reply at most.
 const FOLLOW_FOR: Duration = Duration::from_secs(300);
 
@@ -138,59 +141,95 @@ fn is_final(data: &Value) -> bool {
 }
 
 /// The events of `session`'s reply after `last_event_id`, then, while the reply is still being
-/// generated, the rest as it is journalled.
+/// generated, the rest as it is journalled. `slot` (the resumed stream counts against the
+/// user's live streams) is given back when the follow ends.
 pub async fn resume(
     app: Arc<App>,
     session: Uuid,
     last_event_id: &str,
+    slot: Option<StreamSlot>,
 ) -> Result<mpsc::Receiver<Sent>, ResumeError> {
-    let (turn, last_seq) = split_id(last_event_id).ok_or(ResumeError::BadId)?;
+    let slot_back = |app: Arc<App>, slot: Option<StreamSlot>| async move {
+        if let Some(slot) = slot {
+            slot.free(&app).await;
+        }
+    };
+    let Some((turn, last_seq)) = split_id(last_event_id) else {
+        slot_back(app, slot).await;
+        return Err(ResumeError::BadId);
+    };
     let turn = turn.to_string();
     let key = journal_key(session);
-    let first = app
-        .journal
-        .read_from(&key, 0)
-        .await
-        .map_err(|_| ResumeError::Gone)?;
+    // Subscribed before the first read, so no append between the two goes unnoticed.
+    let mut watch = match app.journal.watch(&key).await {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!(error = %e, "journal notifications unavailable; following by reading");
+            None
+        }
+    };
+    let first = app.journal.read_from(&key, 0).await.unwrap_or_default();
     let same_turn = first
         .first()
         .and_then(|e| parse(e))
         .is_some_and(|(id, _)| split_id(&id).is_some_and(|(t, _)| t == turn));
     if !same_turn {
+        slot_back(app, slot).await;
         return Err(ResumeError::Gone);
     }
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {
-        let started = Instant::now();
-        let mut batch = first;
-        let mut read = 0;
-        loop {
-            read += batch.len();
-            for frame in batch {
-                let Some((id, data)) = parse(&frame) else {
-                    continue;
-                };
-                let seq = split_id(&id).map_or(0, |(_, s)| s);
-                if seq <= last_seq {
-                    continue;
-                }
-                let last = is_final(&data);
-                if tx.send(Bytes::from(frame)).await.is_err() || last {
-                    return;
-                }
-            }
-            if started.elapsed() > FOLLOW_FOR {
-                return;
-            }
-            tokio::time::sleep(FOLLOW_EVERY).await;
-            batch = match app.journal.read_from(&key, read).await {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::warn!(error = %e, "stream journal unavailable while resuming");
-                    return;
-                }
-            };
+        follow(&app, &key, first, last_seq, &tx, watch.as_deref_mut()).await;
+        if let Some(slot) = slot {
+            slot.free(&app).await;
         }
     });
     Ok(rx)
+}
+
+/// Sends the frames after `last_seq`, reading on after each append notification until the
+/// final event, the client leaving, or `FOLLOW_FOR`.
+async fn follow(
+    app: &App,
+    key: &str,
+    first: Vec<String>,
+    last_seq: u64,
+    tx: &mpsc::Sender<Sent>,
+    mut watch: Option<&mut (dyn crate::ports::JournalWatch + 'static)>,
+) {
+    let started = Instant::now();
+    let mut batch = first;
+    let mut read = 0;
+    loop {
+        read += batch.len();
+        for frame in batch {
+            let Some((id, data)) = parse(&frame) else {
+                continue;
+            };
+            let seq = split_id(&id).map_or(0, |(_, s)| s);
+            if seq <= last_seq {
+                continue;
+            }
+            let last = is_final(&data);
+            if tx.send(Bytes::from(frame)).await.is_err() || last {
+                return;
+            }
+        }
+        if started.elapsed() > FOLLOW_FOR {
+            return;
+        }
+        match watch.as_deref_mut() {
+            Some(w) => {
+                w.changed(FOLLOW_RECHECK).await;
+            }
+            None => tokio::time::sleep(FOLLOW_RECHECK / 10).await,
+        }
+        batch = match app.journal.read_from(key, read).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "stream journal unavailable while resuming");
+                return;
+            }
+        };
+    }
 }

@@ -47,26 +47,23 @@ pub async fn chat(
         ),
         None => None,
     };
-    if resume_from.is_none() {
-        let limit = app.config.limits.chat_per_minute;
-        limits::rate(&app, "chat", req.user_id, limit, Duration::from_secs(60)).await?;
-    }
+    // A resumed stream is a request like any other: it counts against the same limits.
+    let limit = app.config.limits.chat_per_minute;
+    limits::rate(&app, "chat", req.user_id, limit, Duration::from_secs(60)).await?;
     // The session must exist and be the caller's, for a new reply or a resumed one.
     let ctx = chat::context::load(&app, &req).await.map_err(|e| match e {
         ContextError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
         ContextError::Store(e) => ApiError::internal(e),
     })?;
+    let slot = limits::stream_slot(&app, req.user_id).await?;
     let rx = match resume_from {
-        Some(last) => chat::stream::resume(app, req.session_id, &last)
+        Some(last) => chat::stream::resume(app, req.session_id, &last, slot)
             .await
             .map_err(|e| match e {
                 ResumeError::BadId => ApiError::bad_request(e.to_string()),
                 ResumeError::Gone => ApiError::not_found(e.to_string()),
             })?,
-        None => {
-            let slot = limits::stream_slot(&app, req.user_id).await?;
-            chat::spawn_turn(app, ctx, req, slot)
-        }
+        None => chat::spawn_turn(app, ctx, req, slot),
     };
     // The frames are complete SSE events already (`chat::stream`): the body just forwards them.
     let frames = ReceiverStream::new(rx).map(Ok::<_, Infallible>);

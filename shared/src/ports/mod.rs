@@ -27,5 +27,5 @@ pub use queue::JobQueue;
 pub use rate_limiter::{Admission, RateLimiter};
 pub use records::Records;
 pub use reranker::Reranker;
-pub use stream_journal::StreamJournal;
+pub use stream_journal::{JournalWatch, StreamJournal};
 pub use vector_index::VectorIndex;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use crate::domain::{
-    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, Turn,
+    Book, Character, ChatSession, Message, NewBook, NewCharacter, NewSession, SessionSummary, Turn,
 };
 use crate::error::StoreError;
 use crate::schema::ProcessingStatus;
@@ -26,8 +26,24 @@ pub trait Records: Send + Sync {
         session_id: Uuid,
         limit: usize,
     ) -> Result<Vec<Message>, StoreError>;
+    /// `limit` messages of a session from the `offset`-th (0: its first), oldest first.
+    async fn messages_range(
+        &self,
+        session_id: Uuid,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError>;
     /// Writes both messages and bumps `message_count` / `preview` in one transaction.
     async fn append_turn(&self, turn: &Turn) -> Result<(ChatSession, Vec<Message>), StoreError>;
+    /// The session's rolling summary, if one was written.
+    async fn get_summary(&self, session_id: Uuid) -> Result<Option<SessionSummary>, StoreError>;
+    /// Stores `summary` unless the stored one already covers as many messages or more (two
+    /// folds racing keep the newer); true when it was written.
+    async fn save_summary(
+        &self,
+        session_id: Uuid,
+        summary: &SessionSummary,
+    ) -> Result<bool, StoreError>;
 
     /// Frontend stand-in (dev commands, demo, tests): a `pending` book row.
     async fn create_book(&self, b: &NewBook) -> Result<Book, StoreError>;
