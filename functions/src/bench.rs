@@ -188,6 +188,7 @@ fn status_mb(field: &str) -> f64 {
 
 /// One turn as the load generator saw it, in ms from sending the request.
 struct Sample {
+    follow_up: bool,
     ttft: f64,
     turn: f64,
     done_after_last_token: f64,
@@ -315,8 +316,16 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
             tokio::time::sleep(start_after).await;
             let mut samples = Vec::new();
             for i in 0..requests {
+                // Readers alternate questions that stand alone with follow-ups that refer back
+                // (these ask for the query rewrite).
+                let follow_up = i % 2 == 1;
+                let message = if follow_up {
+                    "And what did he say about it then?".to_string()
+                } else {
+                    format!("Question {i}: what do you remember of the portrait?")
+                };
                 let body = json!({"user_id": user, "character_id": top_id, "book_id": book_id, "session_id": s.id,
-                    "user_message": format!("Question {i}: what do you remember of the portrait?")});
+                    "user_message": message});
                 let t = Instant::now();
                 let mut first = None;
                 let mut last_token = None;
@@ -336,6 +345,7 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
                     (out, first, last_token, done)
                 {
                     samples.push(Sample {
+                        follow_up,
                         ttft: f,
                         turn,
                         done_after_last_token: d - l,
@@ -350,9 +360,15 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
     // overhead is measured against the model's latency alone.
     let model_ms = remote.model_ttft.as_secs_f64() * 1000.0;
     let (mut ttft, mut overhead, mut turn, mut done_gap) = (vec![], vec![], vec![], vec![]);
+    let (mut ttft_alone, mut ttft_follow) = (vec![], vec![]);
     for t in tasks {
         for s in t.await? {
             ttft.push(s.ttft);
+            if s.follow_up {
+                ttft_follow.push(s.ttft);
+            } else {
+                ttft_alone.push(s.ttft);
+            }
             overhead.push(s.ttft - model_ms);
             turn.push(s.turn);
             done_gap.push(s.done_after_last_token);
@@ -362,7 +378,14 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     let rss_under_load = sampler.await?;
     server.stop().await;
-    for v in [&mut ttft, &mut overhead, &mut turn, &mut done_gap] {
+    for v in [
+        &mut ttft,
+        &mut ttft_alone,
+        &mut ttft_follow,
+        &mut overhead,
+        &mut turn,
+        &mut done_gap,
+    ] {
         v.sort_by(f64::total_cmp);
     }
     let stat = |v: &[f64]| json!({"p50": percentile(v, 0.5), "p90": percentile(v, 0.9), "p99": percentile(v, 0.99)});
@@ -371,6 +394,8 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
         "requests": sessions * requests,
         "completed": turn.len(),
         "ttft_ms": stat(&ttft),
+        "ttft_self_contained_ms": stat(&ttft_alone),
+        "ttft_follow_up_ms": stat(&ttft_follow),
         "overhead_ms": stat(&overhead),
         "done_after_last_token_ms": stat(&done_gap),
         "turn_ms": stat(&turn),

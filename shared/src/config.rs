@@ -316,7 +316,7 @@ impl Config {
             lock_ttl: Duration::from_secs(30),
             cache_ttl: Duration::from_secs(3600),
             max_message_chars: env.parse("MAX_MESSAGE_CHARS", 4000)?,
-            rewrite_budget: Duration::from_millis(env.parse("CHAT_REWRITE_BUDGET_MS", 600)?),
+            rewrite_budget: Duration::from_millis(env.parse("CHAT_REWRITE_BUDGET_MS", 200)?),
             rerank_budget: Duration::from_millis(env.parse("RERANK_BUDGET_MS", 400)?),
             fold_inside_stream: false,
         };

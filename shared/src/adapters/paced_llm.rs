@@ -11,7 +11,7 @@ use futures::StreamExt;
 
 use crate::error::ModelError;
 use crate::ports::llm::LlmStream;
-use crate::ports::{Llm, LlmRequest, LlmTask};
+use crate::ports::{Llm, LlmEvent, LlmRequest, LlmTask};
 
 pub struct PacedLlm {
     inner: Arc<dyn Llm>,
@@ -72,8 +72,10 @@ impl Llm for PacedLlm {
         let s = self.inner.stream(req).await?;
         // The first token comes at once (as from a model whose prompt is processed); the
         // others are spaced by `delay`.
+        // The closing usage event follows the last token at once, as a model's does.
         Ok(Box::pin(s.enumerate().then(move |(i, ev)| async move {
-            if i > 0 && !delay.is_zero() {
+            let token = matches!(ev, Ok(LlmEvent::Token(_)));
+            if i > 0 && token && !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
             ev

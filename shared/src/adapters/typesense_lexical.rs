@@ -149,7 +149,16 @@ impl LexicalIndex for TypesenseLexicalIndex {
                 }
             })
             .collect();
-        let q = q.split_whitespace().take(32).collect::<Vec<_>>().join(" ");
+        // Stopwords go: Typesense has no IDF to discount them, and when too few documents match
+        // every word it drops words from the right, which would shed "portrait" before "what".
+        let words: Vec<&str> = q.split_whitespace().collect();
+        let content: Vec<&str> = words
+            .iter()
+            .copied()
+            .filter(|w| !crate::text::is_stopword(&w.to_lowercase()))
+            .collect();
+        let kept = if content.is_empty() { words } else { content };
+        let q = kept.into_iter().take(32).collect::<Vec<_>>().join(" ");
         if q.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
@@ -166,6 +175,9 @@ impl LexicalIndex for TypesenseLexicalIndex {
                 ("prefix", "false"),
                 ("drop_tokens_threshold", per_page.as_str()),
                 ("include_fields", "chunk_index,text"),
+                // No highlight markup: a quarter of the response, unused.
+                ("highlight_fields", "none"),
+                ("enable_highlight_v1", "false"),
             ])
             .send()
             .await

@@ -138,7 +138,19 @@ async fn run_turn(
     mut out: Emitter,
     mut slot: Option<StreamSlot>,
 ) {
-    let held = match lock::acquire(&app, req.session_id).await {
+    // Retrieval needs no lock: it runs while the lock is taken and the journal started (a
+    // refused turn wastes one search, a granted one starts sooner).
+    let (locked, passages) = tokio::join!(
+        async {
+            let locked = lock::acquire(&app, req.session_id).await;
+            if let Ok(Some(_)) = &locked {
+                out.start_journal(app.clone(), req.session_id).await;
+            }
+            locked
+        },
+        passages::passages_for(&app, &ctx, req.book_id, &req.user_message)
+    );
+    let held = match locked {
         Ok(Some(h)) => h,
         Ok(None) => {
             free(&app, &mut slot).await;
@@ -163,9 +175,6 @@ async fn run_turn(
         }
     };
     let keeper = lock::keep_alive(app.clone(), held.clone());
-    out.start_journal(app.clone(), req.session_id).await;
-
-    let passages = passages::passages_for(&app, &ctx, req.book_id, &req.user_message).await;
     let generation = generate::generate(&app, &ctx, &req.user_message, &passages, &mut out).await;
 
     let citations: Vec<u32> = passages.iter().map(|p| p.chunk_index).collect();

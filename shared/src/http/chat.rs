@@ -47,11 +47,16 @@ pub async fn chat(
         ),
         None => None,
     };
-    // A resumed stream is a request like any other: it counts against the same limits.
+    // A resumed stream is a request like any other: it counts against the same limits. The
+    // session must exist and be the caller's, for a new reply or a resumed one. Both checks
+    // are independent reads, so they go to the stores together.
     let limit = app.config.limits.chat_per_minute;
-    limits::rate(&app, "chat", req.user_id, limit, Duration::from_secs(60)).await?;
-    // The session must exist and be the caller's, for a new reply or a resumed one.
-    let ctx = chat::context::load(&app, &req).await.map_err(|e| match e {
+    let (admitted, ctx) = tokio::join!(
+        limits::rate(&app, "chat", req.user_id, limit, Duration::from_secs(60)),
+        chat::context::load(&app, &req)
+    );
+    admitted?;
+    let ctx = ctx.map_err(|e| match e {
         ContextError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
         ContextError::Store(e) => ApiError::internal(e),
     })?;
