@@ -1,6 +1,12 @@
 //! Redis (or Upstash over `rediss://`) as cache, session lock and job queue, on one multiplexed,
 //! auto-reconnecting connection (`ConnectionManager`): no per-request connection set-up. Every
 //! call has a timeout, so a Redis outage degrades fast instead of hanging a request.
+//!
+//! A timed-out call is not a call that did not happen: a Redis that stalls (paused, swapping, a
+//! long script) runs the queued command when it resumes. A lock or a stream slot taken that way
+//! would belong to a turn that already gave up, and refuse the reader for its whole TTL. So a
+//! taking write whose reply does not come is followed by its owner-token undo (compare-and-
+//! delete), sent at once on the same connection: Redis runs it right after the stalled write.
 
 use std::future::Future;
 use std::time::Duration;
@@ -97,6 +103,34 @@ impl RedisKv {
     }
 }
 
+impl RedisKv {
+    /// Sends `undo` now and, until Redis answers it or `for_up_to` passes, again; on the same
+    /// connection as the write it undoes, so Redis runs it after that write whenever it resumes.
+    fn undo_when_back<F, Fut>(&self, what: &'static str, for_up_to: Duration, undo: F)
+    where
+        F: Fn(ConnectionManager) -> Fut + Send + 'static,
+        Fut: Future<Output = redis::RedisResult<()>> + Send,
+    {
+        let conn = self.conn.clone();
+        tokio::spawn(async move {
+            let deadline = tokio::time::Instant::now() + for_up_to;
+            loop {
+                match tokio::time::timeout(CALL_TIMEOUT, undo(conn.clone())).await {
+                    Ok(Ok(())) => {
+                        tracing::info!(what, "a write whose reply was lost is undone");
+                        return;
+                    }
+                    _ if tokio::time::Instant::now() >= deadline => {
+                        tracing::warn!(what, "could not undo a write whose reply was lost; it expires by itself");
+                        return;
+                    }
+                    _ => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
+        });
+    }
+}
+
 fn ttl_secs(ttl: Duration) -> u64 {
     ttl.as_secs().max(1)
 }
@@ -146,7 +180,14 @@ impl SessionLock for RedisKv {
                         .await
                 }
             })
-            .await?;
+            .await
+            .inspect_err(|_| {
+                let (key, token, release) = (key.to_string(), token.clone(), self.release.clone());
+                self.undo_when_back("session lock", ttl, move |mut c| {
+                    let (key, token, release) = (key.clone(), token.clone(), release.clone());
+                    async move { release.key(key).arg(token).invoke_async(&mut c).await }
+                });
+            })?;
         Ok(set.map(|_| token))
     }
 
@@ -280,7 +321,14 @@ impl RateLimiter for RedisKv {
                         .await
                 }
             })
-            .await?;
+            .await
+            .inspect_err(|_| {
+                let (key, token) = (key.to_string(), token.clone());
+                self.undo_when_back("stream slot", ttl, move |mut c| {
+                    let (key, token) = (key.clone(), token.clone());
+                    async move { c.zrem(key, token).await }
+                });
+            })?;
         Ok((taken == 1).then_some(token))
     }
 
