@@ -177,6 +177,62 @@ async fn names_that_resolve_to_loopback_are_refused_after_dns() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_forms_of_private_addresses_are_refused_before_any_connection() {
+    let (port, hits) = tripwire().await;
+    let t = TestServer::start(&[]).await; // development mode: http and loopback allowed
+    let user = Uuid::new_v4();
+    let book = t.add_book(user).await;
+    for host in [
+        "[::ffff:127.0.0.1]",
+        "[::127.0.0.1]",
+        "[::ffff:0:127.0.0.1]",
+        "[64:ff9b::127.0.0.1]",
+        "[64:ff9b::a9fe:a9fe]",
+        "[64:ff9b:1::7f00:1]",
+        "[2002:7f00:1::1]",
+        "[2002:a9fe:a9fe::1]",
+        "[2001:0:4136:e378:8000:63bf:80ff:fffe]",
+    ] {
+        let url = format!("http://{host}:{port}/book.txt");
+        let (status, body) = submit(&t, book, user, &url).await;
+        assert_eq!(status, 422, "{url}: {body}");
+        let error = body["error"].as_str().unwrap_or_default();
+        assert!(error.contains("not public"), "{url}: {error}");
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+    assert_eq!(t.app.queue.len(PROCESSING_QUEUE).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_in_the_environment_is_not_used_for_downloads() {
+    // (nextest runs each test in a process of its own: these variables reach no other test)
+    let (port, hits) = tripwire().await;
+    let proxy = format!("http://127.0.0.1:{port}");
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+    ] {
+        std::env::set_var(var, &proxy);
+    }
+    std::env::remove_var("NO_PROXY");
+    std::env::remove_var("no_proxy");
+    let base = storage(port).await;
+    let t = TestServer::start(&[]).await;
+    let user = Uuid::new_v4();
+    let book = t.add_book(user).await;
+    let (status, body) = submit(&t, book, user, &format!("{base}/book.txt")).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the download went through the proxy"
+    );
+}
+
 /// Generated hostile bodies: broken JSON, wrong types, missing and extra fields, bad UUIDs,
 /// empty, huge and strange strings, deep nesting, raw bytes. Deterministic (seeded).
 mod bodies {

@@ -198,7 +198,9 @@ async fn a_stalled_redis_costs_one_turn_not_thirty_seconds_of_refusals() {
     .unwrap()
     {
         ChatOutcome::Streamed(events) => events,
-        ChatOutcome::Rejected(code, b) => panic!("the turn after the stall was refused: {code}: {b}"),
+        ChatOutcome::Rejected(code, b) => {
+            panic!("the turn after the stall was refused: {code}: {b}")
+        }
     };
     assert!(
         events.iter().all(|e| e.get("error").is_none()),

@@ -47,6 +47,7 @@ impl TestServer {
             .await
             .expect("server");
         let client = reqwest::Client::builder()
+            .no_proxy()
             .timeout(Duration::from_secs(120))
             .build()
             .unwrap();

@@ -121,7 +121,10 @@ impl RedisKv {
                         return;
                     }
                     _ if tokio::time::Instant::now() >= deadline => {
-                        tracing::warn!(what, "could not undo a write whose reply was lost; it expires by itself");
+                        tracing::warn!(
+                            what,
+                            "could not undo a write whose reply was lost; it expires by itself"
+                        );
                         return;
                     }
                     _ => tokio::time::sleep(Duration::from_millis(100)).await,

@@ -4,7 +4,7 @@
 //! resolution by `GuardedResolver` (so a name that resolves to 169.254.169.254 or 10.0.0.5 never
 //! gets a connection), and every redirect is checked again before it is followed.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,9 +25,32 @@ pub struct UrlPolicy {
     pub allowed_hosts: Option<Vec<String>>,
 }
 
+/// The IPv4 address an IPv6 address carries, for every form that routes to one: IPv4-mapped
+/// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), SIIT (`::ffff:0:a.b.c.d`), NAT64
+/// (`64:ff9b::/96`), 6to4 (`2002:AABB:CCDD::/48`) and Teredo (`2001:0::/32`, the client address
+/// inverted). A Teredo address yields its client; its server is checked by `is_public` too.
+pub fn embedded_ipv4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let last = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, ..] | [0, 0, 0, 0, 0xffff, 0, ..] => Some(last),
+        [0, 0, 0, 0, 0, 0, ..] if !(s[6] == 0 && s[7] <= 1) => Some(last),
+        [0x64, 0xff9b, 0, 0, 0, 0, ..] => Some(last),
+        [0x2002, a, b, ..] => Some(Ipv4Addr::new(
+            (a >> 8) as u8,
+            a as u8,
+            (b >> 8) as u8,
+            b as u8,
+        )),
+        [0x2001, 0, ..] => Some(Ipv4Addr::from(!u32::from(last))),
+        _ => None,
+    }
+}
+
 /// True for addresses anyone on the internet could reach: not loopback, private, link-local
 /// (cloud metadata), shared/CGNAT, unspecified, multicast, broadcast, documentation or
-/// unique-local; IPv4-mapped IPv6 addresses are judged as their IPv4 address.
+/// unique-local. An IPv6 address that embeds an IPv4 address (`embedded_ipv4`) is judged as
+/// that address; local-use NAT64 (`64:ff9b:1::/48`) is never public.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -45,10 +68,23 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
+            let seg = v6.segments();
+            if let Some(v4) = embedded_ipv4(v6) {
+                let teredo_server = (seg[0] == 0x2001 && seg[1] == 0).then(|| {
+                    Ipv4Addr::new(
+                        (seg[2] >> 8) as u8,
+                        seg[2] as u8,
+                        (seg[3] >> 8) as u8,
+                        seg[3] as u8,
+                    )
+                });
+                return is_public(IpAddr::V4(v4))
+                    && teredo_server.is_none_or(|server| is_public(IpAddr::V4(server)));
             }
-            let first = v6.segments()[0];
+            if seg[0] == 0x64 && seg[1] == 0xff9b && seg[2] == 1 {
+                return false;
+            }
+            let first = seg[0];
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -103,6 +139,9 @@ impl UrlPolicy {
     pub fn client(&self, timeout: Duration) -> reqwest::Result<reqwest::Client> {
         let redirects = self.clone();
         reqwest::Client::builder()
+            // A proxy from the environment would make the connection for us, to addresses the
+            // resolver check never sees: downloads always go direct.
+            .no_proxy()
             .connect_timeout(Duration::from_secs(10))
             .timeout(timeout)
             .dns_resolver(Arc::new(GuardedResolver {
@@ -197,6 +236,40 @@ mod tests {
         for ip in ["8.8.8.8", "104.18.1.1", "2606:4700::1111"] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[test]
+    fn every_ipv6_form_that_embeds_a_private_ipv4_is_private() {
+        for ip in [
+            "::ffff:10.0.0.1",                      // IPv4-mapped
+            "::127.0.0.1",                          // IPv4-compatible
+            "::a9fe:a9fe",                          // IPv4-compatible, 169.254.169.254
+            "::ffff:0:127.0.0.1",                   // SIIT IPv4-translated
+            "64:ff9b::127.0.0.1",                   // NAT64
+            "64:ff9b::a9fe:a9fe",                   // NAT64 to the metadata service
+            "64:ff9b:1::8.8.8.8",                   // local-use NAT64: never public
+            "2002:7f00:1::",                        // 6to4 of 127.0.0.1
+            "2002:a9fe:a9fe::1",                    // 6to4 of 169.254.169.254
+            "2002:c0a8:101:1::1",                   // 6to4 of 192.168.1.1
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
+            "2001:0:a00:1::1",                      // Teredo, server 10.0.0.1
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        // The same forms around public addresses stay public.
+        for ip in [
+            "::ffff:8.8.8.8",
+            "64:ff9b::8.8.8.8",
+            "2002:808:808::1",
+            "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
+        ] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        assert_eq!(
+            embedded_ipv4("2001:0:4136:e378:8000:63bf:80ff:fffe".parse().unwrap()),
+            Some(Ipv4Addr::LOCALHOST)
+        );
+        assert_eq!(embedded_ipv4("2606:4700::1111".parse().unwrap()), None);
     }
 
     #[test]
