@@ -233,6 +233,59 @@ async fn a_proxy_in_the_environment_is_not_used_for_downloads() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_without_an_owner_is_processed_only_by_the_service_on_purpose() {
+    let (port, _) = tripwire().await;
+    let base = storage(port).await;
+    let t = TestServer::start(&[
+        ("BACKEND_API_KEY", "frontend-key"),
+        ("SERVICE_API_KEY", "service-key"),
+    ])
+    .await;
+    let book = t
+        .app
+        .records
+        .create_book(&shared::domain::NewBook {
+            title: "Nobody's".into(),
+            uploader_id: None,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .id;
+    let send = |key: &'static str, allow: bool| {
+        let body = json!({"book_id": book, "user_id": Uuid::new_v4(),
+            "file_url": format!("{base}/book.txt"), "allow_unowned": allow});
+        let req = t
+            .client
+            .post(t.url("/character/processing"))
+            .header("X-API-Key", key)
+            .json(&body);
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    for (key, allow) in [
+        ("frontend-key", false),
+        ("frontend-key", true),
+        ("service-key", false),
+    ] {
+        let (status, body) = send(key, allow).await;
+        assert_eq!(status, 422, "{key} allow_unowned={allow}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("has no owner"),
+            "{body}"
+        );
+    }
+    assert_eq!(t.app.queue.len(PROCESSING_QUEUE).await.unwrap(), 0);
+    let (status, body) = send("wrong-key", true).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = send("service-key", true).await;
+    assert_eq!(status, 202, "the service, on purpose: {body}");
+}
+
 /// Generated hostile bodies: broken JSON, wrong types, missing and extra fields, bad UUIDs,
 /// empty, huge and strange strings, deep nesting, raw bytes. Deterministic (seeded).
 mod bodies {

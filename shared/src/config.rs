@@ -145,6 +145,9 @@ pub struct Config {
     /// `*` or neither set: any public host).
     pub allowed_file_hosts: Option<Vec<String>>,
     pub backend_api_key: Option<String>,
+    /// The service's own caller key (operators, back-office jobs): accepted like
+    /// `BACKEND_API_KEY`, and the only key that may process a book without an owner.
+    pub service_api_key: Option<String>,
     /// Supabase JWT secret: business requests must carry the reader's token (`sub` = `user_id`).
     pub supabase_jwt_secret: Option<String>,
     pub supabase_jwt_audience: String,
@@ -371,6 +374,7 @@ impl Config {
             allow_offline_model: env.flag("ALLOW_OFFLINE_MODEL")?,
             allowed_file_hosts: allowed_file_hosts(&env)?,
             backend_api_key: env.get("BACKEND_API_KEY").map(Into::into),
+            service_api_key: env.get("SERVICE_API_KEY").map(Into::into),
             supabase_jwt_secret: env.get("SUPABASE_JWT_SECRET").map(Into::into),
             supabase_jwt_audience: env
                 .get("SUPABASE_JWT_AUDIENCE")

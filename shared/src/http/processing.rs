@@ -20,6 +20,7 @@ use crate::ports::queue::PROCESSING_QUEUE;
 /// How long a request may spend handing its job to SQS before answering anyway.
 const POLL_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
 
+use super::auth::Caller;
 use super::body::JsonBody;
 use super::error::ApiError;
 
@@ -28,15 +29,22 @@ pub struct ProcessingRequest {
     pub book_id: Uuid,
     pub file_url: String,
     pub user_id: Uuid,
+    /// Process a book whose `uploader_id` is NULL: only with `SERVICE_API_KEY`.
+    #[serde(default)]
+    pub allow_unowned: bool,
 }
 
 #[tracing::instrument(skip_all, name = "http.processing", fields(book_id = %req.book_id))]
 pub async fn submit(
     State(app): State<Arc<App>>,
+    caller: Option<axum::Extension<Caller>>,
     headers: axum::http::HeaderMap,
     JsonBody(req): JsonBody<ProcessingRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    super::user_token::require_user(&app, &headers, req.user_id)?;
+    let caller = caller.map_or(Caller::Frontend, |c| c.0);
+    if caller != Caller::Service {
+        super::user_token::require_user(&app, &headers, req.user_id)?;
+    }
     if req.file_url.len() > 4096 {
         return Err(ApiError::bad_request(
             "file_url is longer than 4096 characters",
@@ -58,6 +66,14 @@ pub async fn submit(
             req.book_id
         )));
     };
+    // A book without an owner is nobody's to submit, except the service's, on purpose.
+    if book.uploader_id.is_none() && !(caller == Caller::Service && req.allow_unowned) {
+        return Err(ApiError::unprocessable(format!(
+            "book {} has no owner: only the service key (SERVICE_API_KEY) may process it, \
+             with \"allow_unowned\": true",
+            req.book_id
+        )));
+    }
     if book.uploader_id.is_some_and(|owner| owner != req.user_id) {
         return Err(ApiError::unprocessable(format!(
             "book {} does not belong to user {}",
