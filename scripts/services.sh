@@ -24,6 +24,9 @@ wait_for() { # name, command
   echo "services: $1 did not start" >&2; return 1
 }
 
+# openssl CLI: the tests make their own signing keys with it
+command -v openssl >/dev/null || apt_install openssl
+
 # PostgreSQL
 if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then apt_install postgresql; fi

@@ -829,3 +829,203 @@ async fn supabase_user_tokens_must_name_the_user() {
         "only the authorised chat wrote"
     );
 }
+
+/// A key pair made here with the `openssl` CLI: the private key as DER for signing, the public
+/// half as a JWK.
+struct LocalKey {
+    der: Vec<u8>,
+    jwk: Value,
+}
+
+fn openssl(args: &[&str], input: Option<&[u8]>) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the openssl CLI (Debian package openssl; scripts/services.sh installs it)");
+    if let Some(input) = input {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl LocalKey {
+    /// P-256 for ES256: PKCS#8 DER; x and y from the uncompressed point ending the public DER.
+    fn ec(kid: &str) -> LocalKey {
+        let pem = openssl(
+            &["ecparam", "-name", "prime256v1", "-genkey", "-noout"],
+            None,
+        );
+        let der = openssl(
+            &["pkcs8", "-topk8", "-nocrypt", "-outform", "DER"],
+            Some(&pem),
+        );
+        let public = openssl(&["ec", "-pubout", "-outform", "DER"], Some(&pem));
+        let point = &public[public.len() - 64..];
+        LocalKey {
+            der,
+            jwk: json!({"kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig",
+                "x": b64url(&point[..32]), "y": b64url(&point[32..])}),
+        }
+    }
+
+    /// RSA 2048 for RS256: PKCS#1 DER; n from `-modulus`, e = 65537.
+    fn rsa(kid: &str) -> LocalKey {
+        let pem = openssl(&["genrsa", "2048"], None);
+        let der = openssl(&["rsa", "-traditional", "-outform", "DER"], Some(&pem));
+        let modulus =
+            String::from_utf8(openssl(&["rsa", "-noout", "-modulus"], Some(&pem))).unwrap();
+        let n = hex::decode(modulus.trim().trim_start_matches("Modulus=")).unwrap();
+        LocalKey {
+            der,
+            jwk: json!({"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
+                "n": b64url(&n), "e": "AQAB"}),
+        }
+    }
+
+    fn sign(&self, alg: jsonwebtoken::Algorithm, kid: Option<&str>, sub: Uuid) -> String {
+        use jsonwebtoken::{encode, EncodingKey, Header};
+        let key = match alg {
+            jsonwebtoken::Algorithm::ES256 => EncodingKey::from_ec_der(&self.der),
+            _ => EncodingKey::from_rsa_der(&self.der),
+        };
+        let mut header = Header::new(alg);
+        header.kid = kid.map(str::to_string);
+        let claims = json!({"sub": sub.to_string(), "aud": "authenticated",
+            "role": "authenticated", "exp": chrono::Utc::now().timestamp() + 600});
+        encode(&header, &claims, &key).unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_tokens_signed_with_the_projects_jwks_keys_are_verified() {
+    use jsonwebtoken::Algorithm::{ES256, HS256, RS256};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    const SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters";
+    let (ec, rsa, rotated, stranger) = (
+        LocalKey::ec("ec-1"),
+        LocalKey::rsa("rsa-1"),
+        LocalKey::ec("ec-2"),
+        LocalKey::ec("ec-1"),
+    );
+    // The project's JWKS endpoint, as Supabase serves it, counting its fetches.
+    let published = Arc::new(Mutex::new(json!({"keys": [ec.jwk, rsa.jwk]})));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_url = format!(
+        "http://{}/auth/v1/.well-known/jwks.json",
+        listener.local_addr().unwrap()
+    );
+    let (p, f) = (published.clone(), fetches.clone());
+    let router = axum::Router::new().route(
+        "/auth/v1/.well-known/jwks.json",
+        axum::routing::get(move || {
+            let (p, f) = (p.clone(), f.clone());
+            async move {
+                f.fetch_add(1, Ordering::SeqCst);
+                let body = p.lock().unwrap().to_string();
+                (
+                    [
+                        ("content-type", "application/json"),
+                        ("cache-control", "public, max-age=600"),
+                    ],
+                    body,
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let t = TestServer::start(&[
+        ("SUPABASE_JWT_SECRET", SECRET),
+        ("SUPABASE_JWKS_URL", jwks_url.as_str()),
+    ])
+    .await;
+    let user = Uuid::new_v4();
+    // A session that does not exist: a token that passes gets 404, one that does not 401/403.
+    let body = TestServer::chat_body(user, Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), "hi");
+    let status = |token: String| {
+        let req = t
+            .client
+            .post(t.url("/character/chat"))
+            .bearer_auth(token)
+            .json(&body);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let hs256 = |sub: Uuid| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(HS256),
+            &json!({"sub": sub.to_string(), "aud": "authenticated", "exp": chrono::Utc::now().timestamp() + 600}),
+            &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    };
+
+    assert_eq!(
+        status(ec.sign(ES256, Some("ec-1"), user)).await,
+        404,
+        "ES256 accepted"
+    );
+    assert_eq!(
+        status(rsa.sign(RS256, Some("rsa-1"), user)).await,
+        404,
+        "RS256 accepted"
+    );
+    assert_eq!(status(hs256(user)).await, 404, "HS256 still accepted");
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        1,
+        "the JWKS is fetched once and cached"
+    );
+
+    assert_eq!(
+        status(ec.sign(ES256, Some("ec-1"), Uuid::new_v4())).await,
+        403
+    );
+    assert_eq!(
+        status(stranger.sign(ES256, Some("ec-1"), user)).await,
+        401,
+        "a key the project never published"
+    );
+    assert_eq!(
+        status(rsa.sign(RS256, Some("ec-1"), user)).await,
+        401,
+        "a key of another kind"
+    );
+
+    // The project rotates to a new key: a token naming it makes the service fetch again.
+    published.lock().unwrap()["keys"] = json!([ec.jwk, rsa.jwk, rotated.jwk]);
+    assert_eq!(
+        status(rotated.sign(ES256, Some("ec-2"), user)).await,
+        404,
+        "rotated key accepted"
+    );
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        2,
+        "refreshed on an unknown kid"
+    );
+    // Unknown kids right after cannot make it fetch again and again.
+    for i in 0..5 {
+        let kid = format!("random-{i}");
+        assert_eq!(status(stranger.sign(ES256, Some(&kid), user)).await, 401);
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 2, "no refetch storm");
+}

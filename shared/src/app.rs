@@ -64,6 +64,8 @@ pub struct App {
     pub http: reqwest::Client,
     /// Where a `file_url` may point.
     pub url_policy: UrlPolicy,
+    /// The project's signing keys for user tokens, when `SUPABASE_JWKS_URL` is set.
+    pub jwks: Option<crate::http::jwks::JwksCache>,
     pub metrics: Metrics,
     /// Wakes the poller right after an enqueue, so a job starts in milliseconds.
     pub poller_kick: Notify,
@@ -249,6 +251,13 @@ impl App {
             records,
             http,
             url_policy,
+            jwks: match &config.supabase_jwks_url {
+                Some(url) => Some(
+                    crate::http::jwks::JwksCache::new(url)
+                        .map_err(|e| ConfigError(format!("SUPABASE_JWKS_URL: {e}")))?,
+                ),
+                None => None,
+            },
             metrics: Metrics::new().with_emf(config.metrics_emf),
             fleet,
             limiter,

@@ -150,6 +150,9 @@ pub struct Config {
     pub service_api_key: Option<String>,
     /// Supabase JWT secret: business requests must carry the reader's token (`sub` = `user_id`).
     pub supabase_jwt_secret: Option<String>,
+    /// The project's JWKS (`…/auth/v1/.well-known/jwks.json`): user tokens signed with its
+    /// asymmetric keys (ES256, RS256) are verified against it.
+    pub supabase_jwks_url: Option<String>,
     pub supabase_jwt_audience: String,
     pub schema: SchemaNames,
     pub chat: ChatSettings,
@@ -376,6 +379,7 @@ impl Config {
             backend_api_key: env.get("BACKEND_API_KEY").map(Into::into),
             service_api_key: env.get("SERVICE_API_KEY").map(Into::into),
             supabase_jwt_secret: env.get("SUPABASE_JWT_SECRET").map(Into::into),
+            supabase_jwks_url: env.get("SUPABASE_JWKS_URL").map(Into::into),
             supabase_jwt_audience: env
                 .get("SUPABASE_JWT_AUDIENCE")
                 .unwrap_or("authenticated")

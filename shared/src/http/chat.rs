@@ -28,7 +28,7 @@ pub async fn chat(
     headers: HeaderMap,
     JsonBody(req): JsonBody<ChatRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    super::user_token::require_user(&app, &headers, req.user_id)?;
+    super::user_token::require_user(&app, &headers, req.user_id).await?;
     let chars = req.user_message.chars().count();
     if req.user_message.trim().is_empty() {
         return Err(ApiError::bad_request("user_message is empty"));

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod chat;
 pub mod error;
+pub mod jwks;
 pub mod limits;
 pub mod metrics_layer;
 pub mod ops;

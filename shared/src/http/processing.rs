@@ -43,7 +43,7 @@ pub async fn submit(
 ) -> Result<impl IntoResponse, ApiError> {
     let caller = caller.map_or(Caller::Frontend, |c| c.0);
     if caller != Caller::Service {
-        super::user_token::require_user(&app, &headers, req.user_id)?;
+        super::user_token::require_user(&app, &headers, req.user_id).await?;
     }
     if req.file_url.len() > 4096 {
         return Err(ApiError::bad_request(
