@@ -224,9 +224,22 @@ async fn records_postgres() {
     let r = PostgresRecords::connect(&db.url, SchemaNames::default())
         .await
         .unwrap();
-    assert_eq!(migrate(r.pool()).await.unwrap(), vec![1, 2, 3, 4]);
+    // What the backend needs, and nothing touching the frontend's tables' security…
+    assert_eq!(migrate(r.pool(), false).await.unwrap(), vec![1, 3, 4]);
+    let rls: bool =
+        sqlx::query_scalar("SELECT relrowsecurity FROM pg_class WHERE relname = 'books'")
+            .fetch_one(r.pool())
+            .await
+            .unwrap();
+    assert!(!rls, "RLS only on request");
+    assert!(shared::adapters::postgres_records::pending(r.pool())
+        .await
+        .unwrap()
+        .is_empty());
+    // …until asked for.
+    assert_eq!(migrate(r.pool(), true).await.unwrap(), vec![2, 5]);
     assert!(
-        migrate(r.pool()).await.unwrap().is_empty(),
+        migrate(r.pool(), true).await.unwrap().is_empty(),
         "migrations apply once"
     );
     records_conformance(&r).await;
@@ -240,7 +253,7 @@ async fn postgres_row_level_security_and_turn_function() {
     let r = PostgresRecords::connect(&db.url, SchemaNames::default())
         .await
         .unwrap();
-    migrate(r.pool()).await.unwrap();
+    migrate(r.pool(), true).await.unwrap();
     let (alice, bob) = (Uuid::new_v4(), Uuid::new_v4());
     let public = r
         .create_book(&NewBook {
@@ -383,6 +396,81 @@ async fn postgres_row_level_security_and_turn_function() {
             .fetch_all(&mut *tx)
             .await
             .is_err()
+    );
+    tx.rollback().await.unwrap();
+
+    // The frontend's own writes with a reader's token: allowed on what is theirs, no more.
+    let write_as = |user: Uuid, sql: String| {
+        let pool = pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::raw_sql("SET LOCAL ROLE authenticated")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query("SELECT set_config('request.jwt.claim.sub', $1, true)")
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let rows = sqlx::raw_sql(&sql)
+                .execute(&mut *tx)
+                .await
+                .ok()
+                .map(|r| r.rows_affected());
+            tx.rollback().await.unwrap();
+            rows == Some(1)
+        }
+    };
+    let (cp, pb) = (c_pub.id, public.id);
+    assert!(
+        write_as(
+            alice,
+            format!("INSERT INTO books (title, uploader_id) VALUES ('Mine', '{alice}')")
+        )
+        .await
+    );
+    assert!(
+        !write_as(
+            alice,
+            format!("INSERT INTO books (title, uploader_id) VALUES ('Bob''s', '{bob}')")
+        )
+        .await
+    );
+    assert!(write_as(alice, format!("INSERT INTO chat_sessions (user_id, character_id, book_id) VALUES ('{alice}', '{cp}', '{pb}')")).await);
+    assert!(!write_as(alice, format!("INSERT INTO chat_sessions (user_id, character_id, book_id) VALUES ('{bob}', '{cp}', '{pb}')")).await);
+    let (sa, sb) = (s_alice.id, s_bob.id);
+    assert!(
+        write_as(
+            alice,
+            format!(
+                "INSERT INTO messages (session_id, role, content) VALUES ('{sa}', 'user', 'hi')"
+            )
+        )
+        .await
+    );
+    assert!(
+        !write_as(
+            alice,
+            format!(
+                "INSERT INTO messages (session_id, role, content) VALUES ('{sb}', 'user', 'hi')"
+            )
+        )
+        .await
+    );
+    assert!(
+        write_as(
+            bob,
+            format!("UPDATE characters SET avatar_url = 'x' WHERE id = '{cp}'")
+        )
+        .await
+    );
+    assert!(
+        !write_as(
+            alice,
+            format!("UPDATE characters SET avatar_url = 'x' WHERE id = '{cp}'")
+        )
+        .await
     );
 }
 
@@ -939,7 +1027,7 @@ use shared::adapters::supabase_records::SupabaseRecords;
 async fn records_supabase_rest() {
     let db = TestDb::create().await;
     let pool = db.pool().await;
-    migrate(&pool).await.unwrap();
+    migrate(&pool, true).await.unwrap(); // a Supabase project has the roles and RLS
     let url = e2e::postgrest::start(pool, "service-role-key").await;
     let r = SupabaseRecords::new(&url, "service-role-key", SchemaNames::default()).unwrap();
     records_conformance(&r).await;

@@ -701,7 +701,7 @@ async fn summary_covering(pool: &sqlx::PgPool, session: Uuid, covers: i32) -> St
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn() {
     use e2e::services::{self, TestDb};
-    let db = TestDb::create().await;
+    let db = TestDb::migrated().await;
     let _ = services::require_redis().await;
     let redis_url = services::redis_url();
     let m = ModelServer::start().await;
@@ -777,7 +777,7 @@ async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn done_comes_before_the_summary_and_the_next_turn_need_not_wait_for_it() {
     use e2e::services::{self, TestDb};
-    let db = TestDb::create().await;
+    let db = TestDb::migrated().await;
     let _ = services::require_redis().await;
     let redis_url = services::redis_url();
     let m = ModelServer::start().await;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_on_postgres_redis_and_typesense() {
-    let db = TestDb::create().await;
+    let db = TestDb::migrated().await;
     let _ = services::require_redis().await;
     let _ = services::require_typesense().await;
     let (ts_url, ts_key) = services::typesense();

@@ -18,7 +18,7 @@ use crate::adapters::object_prompts::ObjectPromptArchive;
 use crate::adapters::offline_llm::OfflineLlm;
 use crate::adapters::openai_llm::OpenAiLlm;
 use crate::adapters::paced_llm::PacedLlm;
-use crate::adapters::postgres_records::{migrate, PostgresRecords};
+use crate::adapters::postgres_records::{pending, PostgresRecords};
 use crate::adapters::qdrant_vector::QdrantVectorIndex;
 use crate::adapters::redis_kv::RedisKv;
 use crate::adapters::sqlite_records::SqliteRecords;
@@ -165,9 +165,13 @@ impl App {
             }
             RecordsConfig::Postgres { url } => {
                 let pg = PostgresRecords::connect(url, config.schema.clone()).await?;
-                let applied = migrate(pg.pool()).await?;
-                if !applied.is_empty() {
-                    tracing::info!(?applied, "database migrations applied");
+                // Migrations run only on request (`falsafa migrate`): say so if some are due.
+                let due = pending(pg.pool()).await?;
+                if !due.is_empty() {
+                    tracing::error!(
+                        ?due,
+                        "database migrations not applied: run `falsafa migrate` against DATABASE_URL"
+                    );
                 }
                 Arc::new(pg)
             }

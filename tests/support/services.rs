@@ -62,6 +62,17 @@ impl TestDb {
         }
     }
 
+    /// A fresh database with the backend's migrations applied, as `falsafa migrate` does.
+    pub async fn migrated() -> TestDb {
+        let db = TestDb::create().await;
+        let pool = db.pool().await;
+        shared::adapters::postgres_records::migrate(&pool, false)
+            .await
+            .expect("migrations");
+        pool.close().await;
+        db
+    }
+
     pub async fn pool(&self) -> PgPool {
         PgPoolOptions::new()
             .max_connections(4)

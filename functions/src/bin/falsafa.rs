@@ -52,10 +52,15 @@ enum Cmd {
         #[arg(long)]
         all_quotes: bool,
     },
-    /// Apply the PostgreSQL migrations (tables, RLS policies, turn function) to DATABASE_URL.
+    /// Apply the PostgreSQL migrations the backend needs (its tables and columns, the
+    /// `(book_id, name)` unique index, the turn and summary functions) to DATABASE_URL.
     Migrate {
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
+        /// Also turn on row level security on the frontend's tables, with policies for the
+        /// reads and writes a frontend makes with a reader's token.
+        #[arg(long)]
+        rls: bool,
     },
     /// Benchmarks that print their figures as JSON.
     Bench {
@@ -291,12 +296,12 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Bench {
             cmd: BenchCmd::Startup { runs, json },
         } => print(&bench::startup(runs).await?, json),
-        Cmd::Migrate { database_url } => {
+        Cmd::Migrate { database_url, rls } => {
             use shared::adapters::postgres_records::{migrate, PostgresRecords};
             let pg = PostgresRecords::connect(&database_url, Default::default()).await?;
             println!(
                 "{}",
-                serde_json::json!({ "applied": migrate(pg.pool()).await? })
+                serde_json::json!({ "applied": migrate(pg.pool(), rls).await? })
             );
         }
         Cmd::Book { cmd, data_dir } => {

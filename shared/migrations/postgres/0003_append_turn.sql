@@ -32,5 +32,15 @@ BEGIN
     SELECT jsonb_agg(to_jsonb(ins.*) ORDER BY ins.created_at) INTO msgs FROM ins;
     RETURN jsonb_build_object('session', sess, 'messages', msgs);
 END $$;
-REVOKE EXECUTE ON FUNCTION public.falsafa_append_turn(uuid, text, text, jsonb, text) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.falsafa_append_turn(uuid, text, text, jsonb, text) TO service_role;
+-- Only the service role may call it (the Supabase roles may not exist on plain PostgreSQL
+-- without `--rls`).
+REVOKE EXECUTE ON FUNCTION public.falsafa_append_turn(uuid, text, text, jsonb, text) FROM PUBLIC;
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+        REVOKE EXECUTE ON FUNCTION public.falsafa_append_turn(uuid, text, text, jsonb, text) FROM anon, authenticated;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+        GRANT EXECUTE ON FUNCTION public.falsafa_append_turn(uuid, text, text, jsonb, text) TO service_role;
+    END IF;
+END $$;

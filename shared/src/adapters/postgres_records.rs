@@ -19,28 +19,48 @@ use crate::error::StoreError;
 use crate::ports::Records;
 use crate::schema::{ProcessingStatus, SchemaNames};
 
+/// One embedded migration.
+pub struct Migration {
+    pub version: i32,
+    pub name: &'static str,
+    pub sql: &'static str,
+    /// Touches the security of the frontend's tables (RLS, policies, grants): applied only
+    /// when asked for (`falsafa migrate --rls`).
+    pub rls: bool,
+}
+
 /// The embedded migrations, applied in order, each once.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[
-    (
-        1,
-        "tables",
-        include_str!("../../migrations/postgres/0001_tables.sql"),
-    ),
-    (
-        2,
-        "rls",
-        include_str!("../../migrations/postgres/0002_rls.sql"),
-    ),
-    (
-        3,
-        "append_turn",
-        include_str!("../../migrations/postgres/0003_append_turn.sql"),
-    ),
-    (
-        4,
-        "session_summaries",
-        include_str!("../../migrations/postgres/0004_session_summaries.sql"),
-    ),
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "tables",
+        sql: include_str!("../../migrations/postgres/0001_tables.sql"),
+        rls: false,
+    },
+    Migration {
+        version: 2,
+        name: "rls",
+        sql: include_str!("../../migrations/postgres/0002_rls.sql"),
+        rls: true,
+    },
+    Migration {
+        version: 3,
+        name: "append_turn",
+        sql: include_str!("../../migrations/postgres/0003_append_turn.sql"),
+        rls: false,
+    },
+    Migration {
+        version: 4,
+        name: "session_summaries",
+        sql: include_str!("../../migrations/postgres/0004_session_summaries.sql"),
+        rls: false,
+    },
+    Migration {
+        version: 5,
+        name: "rls_writes",
+        sql: include_str!("../../migrations/postgres/0005_rls_writes.sql"),
+        rls: true,
+    },
 ];
 
 pub struct PostgresRecords {
@@ -49,10 +69,11 @@ pub struct PostgresRecords {
     session_select: String,
 }
 
-/// Applies the migrations not yet recorded in `falsafa_schema_migrations`, under an advisory lock
-/// so concurrent starts do not race. Returns the versions applied now. (Hand-written rather than
-/// `sqlx::migrate!`: that macro needs sqlx's proc-macro stack, a minute of build for ~30 lines.)
-pub async fn migrate(pool: &PgPool) -> Result<Vec<i32>, StoreError> {
+/// Applies the migrations not yet recorded in `falsafa_schema_migrations` (the RLS ones only
+/// `with_rls`), under an advisory lock so two runs do not race. Returns the versions applied
+/// now. Run by `falsafa migrate`, never at start. (Hand-written rather than `sqlx::migrate!`:
+/// that macro needs sqlx's proc-macro stack, a minute of build for ~30 lines.)
+pub async fn migrate(pool: &PgPool, with_rls: bool) -> Result<Vec<i32>, StoreError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(727365)")
         .execute(&mut *tx)
@@ -67,7 +88,8 @@ pub async fn migrate(pool: &PgPool) -> Result<Vec<i32>, StoreError> {
         .fetch_all(&mut *tx)
         .await?;
     let mut applied = Vec::new();
-    for (version, name, sql) in MIGRATIONS {
+    for m in MIGRATIONS.iter().filter(|m| with_rls || !m.rls) {
+        let (version, name, sql) = (&m.version, m.name, m.sql);
         if done.contains(version) {
             continue;
         }
@@ -84,6 +106,19 @@ pub async fn migrate(pool: &PgPool) -> Result<Vec<i32>, StoreError> {
     }
     tx.commit().await?;
     Ok(applied)
+}
+
+/// The migrations the backend needs (not the RLS ones) that this database has not had.
+pub async fn pending(pool: &PgPool) -> Result<Vec<i32>, StoreError> {
+    let done: Vec<i32> = sqlx::query_scalar("SELECT version FROM public.falsafa_schema_migrations")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default();
+    Ok(MIGRATIONS
+        .iter()
+        .filter(|m| !m.rls && !done.contains(&m.version))
+        .map(|m| m.version)
+        .collect())
 }
 
 impl PostgresRecords {
