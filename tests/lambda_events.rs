@@ -239,3 +239,38 @@ async fn every_event_replays_through_the_lambda_handlers() {
         "every file in events/ must be replayed here"
     );
 }
+
+/// On Lambda every invocation pushes its metrics before it ends (a frozen or reaped instance
+/// would otherwise keep its last window): two requests, well inside one flush interval, are
+/// both in the fleet totals as soon as their responses are back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_lambda_invocation_flushes_its_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars: HashMap<String, String> = [
+        ("FALSAFA_DATA_DIR", dir.path().to_str().unwrap()),
+        ("METRICS_FLUSH_MS", "600000"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut config = Config::from_map(&vars).unwrap();
+    config.metrics_flush_each_request = true; // what `functions::lambda::start` sets
+    let app = App::build(config).await.unwrap();
+    for _ in 0..2 {
+        let req = axum::http::Request::get("/health")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = http::ops_router(app.clone()).oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let requests: f64 = app
+        .fleet
+        .totals()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.starts_with("http_requests_total"))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(requests, 2.0, "both invocations flushed");
+}

@@ -81,6 +81,8 @@ pub async fn start(role: Role) -> Result<Arc<App>, InitError> {
     check(role, &config)?;
     // A frozen instance runs nothing: the summary fold must finish inside the invocation.
     config.chat.fold_inside_stream = true;
+    // Nor does it flush metrics later: every invocation pushes its own.
+    config.metrics_flush_each_request = true;
     Ok(App::build(config).await?)
 }
 

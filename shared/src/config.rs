@@ -164,6 +164,10 @@ pub struct Config {
     pub metrics_require_key: bool,
     /// How often request paths push their metric deltas to the fleet totals.
     pub metrics_flush_interval: Duration,
+    /// Push the metric deltas (and EMF) at the end of every request instead of every
+    /// `metrics_flush_interval` (Lambda: an instance may be frozen or reaped after any
+    /// invocation, and its last window would be lost). Set by the Lambda entry points.
+    pub metrics_flush_each_request: bool,
 }
 
 impl Config {
@@ -395,6 +399,7 @@ impl Config {
             metrics_emf: env.flag("METRICS_EMF")?,
             metrics_require_key: env.flag("METRICS_REQUIRE_KEY")?,
             metrics_flush_interval: Duration::from_millis(env.parse("METRICS_FLUSH_MS", 5_000)?),
+            metrics_flush_each_request: false,
         })
     }
 }

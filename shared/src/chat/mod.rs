@@ -223,6 +223,12 @@ async fn run_turn(
     if let Some(fresh) = fresh {
         fold::fold(&app, &ctx.character.name, &fresh).await;
     }
+    if app.config.metrics_flush_each_request {
+        // Lambda: the invocation ends with this stream; its metrics go with it.
+        if let Err(e) = app.metrics.flush(app.fleet.as_ref()).await {
+            tracing::warn!(error = %e, "metrics flush failed; retried on the next one");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! Request metrics: `http_requests_total`, `http_request_duration_seconds`,
 //! `http_requests_in_progress`, labelled by the matched route (never the raw path). Every
-//! `METRICS_FLUSH_MS` a request also pushes the deltas to the fleet totals, off the request path.
+//! `METRICS_FLUSH_MS` a request also pushes the deltas to the fleet totals, off the request path;
+//! on Lambda (`metrics_flush_each_request`) every request does, before its response is handed
+//! back, so no invocation's metrics are left in a frozen instance. (A chat stream's own metrics
+//! are flushed when its turn ends, inside the stream: `chat::run_turn`.)
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,7 +35,11 @@ pub async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
     m.http_requests_total
         .with_label_values(&[&method, &endpoint, resp.status().as_str()])
         .inc();
-    if m.flush_due(app.config.metrics_flush_interval) {
+    if app.config.metrics_flush_each_request {
+        if let Err(e) = m.flush(app.fleet.as_ref()).await {
+            tracing::warn!(error = %e, "metrics flush failed; retried on the next one");
+        }
+    } else if m.flush_due(app.config.metrics_flush_interval) {
         let app = app.clone();
         tokio::spawn(async move {
             if let Err(e) = app.metrics.flush(app.fleet.as_ref()).await {
