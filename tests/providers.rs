@@ -698,31 +698,33 @@ async fn summary_covering(pool: &sqlx::PgPool, session: Uuid, covers: i32) -> St
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn() {
+/// The production stores (PostgreSQL, migrated, and Redis) and the scripted model, with the
+/// bundled novel ingested and a session open.
+async fn on_production_stores(m: &ModelServer) -> (e2e::services::TestDb, sqlx::PgPool, Ingested) {
     use e2e::services::{self, TestDb};
     let db = TestDb::migrated().await;
     let _ = services::require_redis().await;
     let redis_url = services::redis_url();
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("REDIS_URL", redis_url.as_str()),
+    ];
+    let ingested = Ingested::on(start_with(m, &env).await).await;
+    let pool = db.pool().await;
+    (db, pool, ingested)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn() {
     let m = ModelServer::start().await;
+    let (_db, pool, ingested) = on_production_stores(&m).await;
     let Ingested {
         t,
         user,
         book,
         top,
         session,
-    } = Ingested::on(
-        start_with(
-            &m,
-            &[
-                ("DATABASE_URL", db.url.as_str()),
-                ("REDIS_URL", redis_url.as_str()),
-            ],
-        )
-        .await,
-    )
-    .await;
-    let pool = db.pool().await;
+    } = ingested;
     for i in 1..=14 {
         let body = TestServer::chat_body(
             user,
@@ -743,7 +745,7 @@ async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn()
     assert!(text.contains("question 9:"), "{text}");
 
     // An idle hour later (or a Redis restart): the session cache is gone.
-    let client = redis::Client::open(redis_url.as_str()).unwrap();
+    let client = redis::Client::open(e2e::services::redis_url().as_str()).unwrap();
     let mut con = client.get_multiplexed_async_connection().await.unwrap();
     let deleted: i64 = redis::AsyncCommands::del(&mut con, format!("chat:sess:{session}"))
         .await
@@ -776,29 +778,15 @@ async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn done_comes_before_the_summary_and_the_next_turn_need_not_wait_for_it() {
-    use e2e::services::{self, TestDb};
-    let db = TestDb::migrated().await;
-    let _ = services::require_redis().await;
-    let redis_url = services::redis_url();
     let m = ModelServer::start().await;
+    let (_db, pool, ingested) = on_production_stores(&m).await;
     let Ingested {
         t,
         user,
         book,
         top,
         session,
-    } = Ingested::on(
-        start_with(
-            &m,
-            &[
-                ("DATABASE_URL", db.url.as_str()),
-                ("REDIS_URL", redis_url.as_str()),
-            ],
-        )
-        .await,
-    )
-    .await;
-    let pool = db.pool().await;
+    } = ingested;
     m.script.lock().unwrap().summary_delay = Duration::from_secs(3);
     let ask = |i: usize| {
         TestServer::chat_body(
