@@ -286,6 +286,78 @@ async fn a_book_without_an_owner_is_processed_only_by_the_service_on_purpose() {
     assert_eq!(status, 202, "the service, on purpose: {body}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_intake_answers_in_bounded_time_and_reads_only_the_head_of_the_file() {
+    use std::sync::Mutex;
+    // A file server that stalls after its headers, and one that records the Range it was asked.
+    let ranges: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = ranges.clone();
+    let router = axum::Router::new()
+        .route(
+            "/stall.txt",
+            get(|| async {
+                let body = futures::stream::pending::<Result<axum::body::Bytes, std::io::Error>>();
+                axum::body::Body::from_stream(body)
+            }),
+        )
+        .route(
+            "/big.txt",
+            get(move |headers: axum::http::HeaderMap| {
+                let seen = seen.clone();
+                async move {
+                    let range = headers
+                        .get(header::RANGE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    seen.lock().unwrap().push(range);
+                    // 2 MB, honouring the range as a storage service does
+                    let whole = "All work and no play. ".repeat(100_000);
+                    let head = &whole[..64 * 1024];
+                    (
+                        StatusCode::PARTIAL_CONTENT,
+                        [(
+                            header::CONTENT_RANGE,
+                            format!("bytes 0-{}/{}", head.len() - 1, whole.len()),
+                        )],
+                        head.to_string(),
+                    )
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let t = TestServer::start(&[("INTAKE_CHECK_TIMEOUT_MS", "300")]).await;
+    let user = Uuid::new_v4();
+    let book = t.add_book(user).await;
+    let (status, body) = submit(&t, book, user, &format!("{base}/stall.txt")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("no answer within"),
+        "{body}"
+    );
+
+    let (status, body) = submit(&t, book, user, &format!("{base}/big.txt")).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(
+        ranges.lock().unwrap().as_slice(),
+        ["bytes=0-65535"],
+        "only the head is asked for"
+    );
+
+    // The size the ranged read reports is held against the cap.
+    let t = TestServer::start(&[("MAX_FILE_BYTES", "1000000")]).await;
+    let book = t.add_book(user).await;
+    let (status, body) = submit(&t, book, user, &format!("{base}/big.txt")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("larger than"),
+        "{body}"
+    );
+}
+
 /// Generated hostile bodies: broken JSON, wrong types, missing and extra fields, bad UUIDs,
 /// empty, huge and strange strings, deep nesting, raw bytes. Deterministic (seeded).
 mod bodies {

@@ -137,6 +137,9 @@ pub struct Config {
     pub max_characters: usize,
     pub poll_interval: Duration,
     pub download_timeout: Duration,
+    /// How long the intake's check of a `file_url` may take (well inside the processing
+    /// function's timeout).
+    pub intake_check_timeout: Duration,
     pub max_file_bytes: u64,
     pub allow_loopback_urls: bool,
     /// Let a Lambda function answer with the offline responder (`ALLOW_OFFLINE_MODEL=1`).
@@ -376,6 +379,9 @@ impl Config {
             max_characters: env.parse("MAX_CHARACTERS", 12)?,
             poll_interval: Duration::from_millis(env.parse("POLL_INTERVAL_MS", 10_000)?),
             download_timeout: Duration::from_secs(env.parse("DOWNLOAD_TIMEOUT_SECS", 120)?),
+            intake_check_timeout: Duration::from_millis(
+                env.parse("INTAKE_CHECK_TIMEOUT_MS", 10_000)?,
+            ),
             max_file_bytes: env.parse("MAX_FILE_BYTES", 100 * 1024 * 1024)?,
             allow_loopback_urls: env.flag("FALSAFA_ALLOW_LOOPBACK_URLS")?,
             allow_offline_model: env.flag("ALLOW_OFFLINE_MODEL")?,

@@ -80,9 +80,16 @@ pub async fn submit(
             req.book_id, req.user_id
         )));
     }
-    fetch::download(&app.http, url, app.config.max_file_bytes)
-        .await
-        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    // A bounded check, not the download: the answer comes within the function's timeout
+    // whatever the file; the worker downloads it.
+    fetch::probe(
+        &app.http,
+        url,
+        app.config.max_file_bytes,
+        app.config.intake_check_timeout,
+    )
+    .await
+    .map_err(|e| ApiError::unprocessable(e.to_string()))?;
 
     let job = Job {
         job_id: Uuid::new_v4().to_string(),

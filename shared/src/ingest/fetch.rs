@@ -1,5 +1,7 @@
 //! Stage `fetch`: check a `file_url`, download it with a size cap while streaming, and decode it
-//! as UTF-8 text. Also used synchronously by `POST /character/processing`.
+//! as UTF-8 text. `POST /character/processing` does not download the book: it probes it
+//! (`probe`), bounded in time and bytes, so the intake answers within its function's timeout
+//! whatever the file; the worker downloads it whole.
 
 use futures::StreamExt;
 use reqwest::Url;
@@ -27,6 +29,76 @@ pub fn check_url(file_url: &str, policy: &UrlPolicy) -> Result<Url, FetchError> 
     }
     policy.check(&url)?;
     Ok(url)
+}
+
+/// How much of the file the intake reads to judge it.
+pub const PROBE_BYTES: usize = 64 * 1024;
+
+/// The intake's bounded check of a book file: reachable (2xx), not over `max_bytes` (from
+/// `Content-Range` of a ranged read, else `Content-Length`), and text (its first
+/// `PROBE_BYTES` decode as UTF-8, a character cut at the end allowed, and are not blank). All
+/// within `within`. A file whose size the server does not tell is capped by the worker's download.
+pub async fn probe(
+    client: &reqwest::Client,
+    url: Url,
+    max_bytes: u64,
+    within: std::time::Duration,
+) -> Result<(), FetchError> {
+    let check = async {
+        let resp = client
+            .get(url)
+            .header(
+                reqwest::header::RANGE,
+                format!("bytes=0-{}", PROBE_BYTES - 1),
+            )
+            .send()
+            .await
+            .map_err(failed)?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(FetchError::Download(format!("HTTP {status}")));
+        }
+        let total = if status == reqwest::StatusCode::PARTIAL_CONTENT {
+            resp.headers()
+                .get(reqwest::header::CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit_once('/'))
+                .and_then(|(_, total)| total.trim().parse::<u64>().ok())
+        } else {
+            resp.content_length()
+        };
+        if total.is_some_and(|n| n > max_bytes) {
+            return Err(FetchError::TooLarge(max_bytes));
+        }
+        let mut head = Vec::new();
+        let mut stream = resp.bytes_stream();
+        let mut whole = true;
+        while let Some(piece) = stream.next().await {
+            head.extend_from_slice(&piece.map_err(failed)?);
+            if head.len() >= PROBE_BYTES {
+                head.truncate(PROBE_BYTES);
+                whole = total.is_some_and(|n| n <= PROBE_BYTES as u64);
+                break;
+            }
+        }
+        if head.len() as u64 > max_bytes {
+            return Err(FetchError::TooLarge(max_bytes));
+        }
+        match std::str::from_utf8(&head) {
+            Ok(_) => {}
+            // a character cut by the read's end is not an encoding error
+            Err(e) if e.error_len().is_none() && !whole => {}
+            Err(_) => return Err(FetchError::NotUtf8),
+        }
+        let text = String::from_utf8_lossy(&head);
+        if text.trim_start_matches('\u{feff}').trim().is_empty() {
+            return Err(FetchError::Empty);
+        }
+        Ok(())
+    };
+    tokio::time::timeout(within, check)
+        .await
+        .map_err(|_| FetchError::Download(format!("no answer within {within:?}")))?
 }
 
 /// Downloads `url`, refusing more than `max_bytes` as soon as they arrive.
