@@ -252,7 +252,8 @@ async fn start_on(m: &ModelServer) -> TestServer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_product_on_real_providers_persona_passes_rewrite_and_streamed_reply() {
     let m = ModelServer::start().await;
-    let t = start_on(&m).await;
+    // A generous rewrite budget: this test is about the rewrite's use, not its deadline.
+    let t = start_with(&m, &[("CHAT_REWRITE_BUDGET_MS", "10000")]).await;
     let base = file_server(vec![("/dorian.txt", BUNDLED_TEXT.to_string())]).await;
     let user = Uuid::new_v4();
     let book = t.add_book(user).await;
@@ -826,4 +827,35 @@ async fn done_comes_before_the_summary_and_the_next_turn_need_not_wait_for_it() 
                 .is_some_and(|c| c.contains("Summarise"))),
         "a summary was asked for"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rewrite_over_its_budget_leaves_the_turn_to_the_locally_resolved_query() {
+    let m = ModelServer::start().await;
+    let Ingested {
+        t,
+        user,
+        book,
+        top,
+        session,
+    } = Ingested::on(start_with(&m, &[("CHAT_REWRITE_BUDGET_MS", "150")]).await).await;
+    let ask = |msg: &str| TestServer::chat_body(user, top.id, book, session, msg);
+    let first = t.stream(&ask("What did Basil Hallward paint?")).await;
+    assert_eq!(first.last().unwrap()["done"], json!(true));
+    m.script.lock().unwrap().rewrite_delay = Duration::from_secs(3);
+    let started = std::time::Instant::now();
+    let events = t.stream(&ask("Why did he paint it?")).await;
+    assert_eq!(events.last().unwrap()["done"], json!(true), "{events:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the turn did not wait for the late rewrite"
+    );
+    // The search that served was the message plus the names of the last turns.
+    let query = m.requests("/v1/rerank").last().unwrap()["query"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(query.starts_with("Why did he paint it?"), "{query}");
+    assert!(query.contains("Basil"), "{query}");
+    assert!(!query.starts_with("narrative:"), "{query}");
 }

@@ -22,6 +22,8 @@ async fn serve_on_postgres_redis_and_typesense() {
         ("REDIS_URL", redis_url.as_str()),
         ("TYPESENSE_URL", ts_url.as_str()),
         ("TYPESENSE_API_KEY", ts_key.as_str()),
+        // the follow-up's rewrite must land (and be cached) even on a loaded machine
+        ("CHAT_REWRITE_BUDGET_MS", "10000"),
     ])
     .await;
     let base = file_server(vec![("/storage/dorian.txt", BUNDLED_TEXT.to_string())]).await;

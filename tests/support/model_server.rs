@@ -49,6 +49,8 @@ pub struct Script {
     pub disconnected: Arc<AtomicBool>,
     /// Hold summary answers back this long (headers at once, content after), as a slow model.
     pub summary_delay: std::time::Duration,
+    /// The same for the query rewrite's answers.
+    pub rewrite_delay: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -294,11 +296,11 @@ async fn openai_chat(State(s): State<Shared>, Json(body): Json<Value>) -> Respon
     out.push(sse(&json!({"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model, "choices": [],
         "usage": {"prompt_tokens": 42, "completion_tokens": toks.len(), "total_tokens": 42 + toks.len()}})));
     out.push(Bytes::from("data: [DONE]\n\n"));
-    let summary = body["messages"][0]["content"]
-        .as_str()
-        .is_some_and(|c| c.contains("Summarise"));
-    let delay = if summary {
+    let system = body["messages"][0]["content"].as_str().unwrap_or("");
+    let delay = if system.contains("Summarise") {
         s.summary_delay
+    } else if system.contains("Rewrite a reader's message") {
+        s.rewrite_delay
     } else {
         std::time::Duration::ZERO
     };
