@@ -325,3 +325,55 @@ async fn a_worker_killed_mid_job_is_redelivered_and_completes_without_duplicates
         names.len()
     );
 }
+
+/// Dead letters wait for an operator: the poller marks their books `failed` and leaves the
+/// messages in the dead-letter queue (visible, so its depth alarm fires), instead of a consumer
+/// deleting them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_fail_their_books_and_stay_for_an_operator() {
+    use shared::adapters::sqs_dead_letters::SqsDeadLetters;
+    let redis = redis_url();
+    let _ = require_redis().await;
+    let sqs = sqs_client().await;
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(format!("falsafa-dlq-{}", Uuid::new_v4().simple()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_on(&redis, dir.path(), &dlq_url).await;
+    let job = new_book_job(&app, "Dead", "http://127.0.0.1:9").await;
+    app.records
+        .set_book_status(job.book_id, ProcessingStatus::Processing)
+        .await
+        .unwrap();
+    sqs.send_message()
+        .queue_url(&dlq_url)
+        .message_body(serde_json::to_string(&job).unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    let dlq = SqsDeadLetters::new(sqs.clone(), &dlq_url);
+    assert_eq!(functions::lambda::sweep_dead_letters(&app, &dlq).await, 1);
+    let book = app.records.get_book(job.book_id).await.unwrap().unwrap();
+    assert_eq!(book.processing_status, ProcessingStatus::Failed);
+    // Still there, and visible, for the operator; a second sweep changes nothing.
+    assert_eq!(functions::lambda::sweep_dead_letters(&app, &dlq).await, 1);
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .unwrap();
+    let visible = attrs
+        .attributes
+        .unwrap()
+        .get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .cloned();
+    assert_eq!(visible.as_deref(), Some("1"));
+}

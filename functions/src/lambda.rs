@@ -103,6 +103,42 @@ pub async fn handle_schedule(app: &App) -> Result<PollReport, StoreError> {
     Ok(report)
 }
 
+/// The dead-letter queue as the `poller` reads it, when `PROCESSING_DLQ_URL` is set.
+pub async fn dead_letters(app: &App) -> Option<shared::adapters::sqs_dead_letters::SqsDeadLetters> {
+    let url = app.config.jobs.dlq_url.as_deref()?;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").ok();
+    Some(
+        shared::adapters::sqs_dead_letters::SqsDeadLetters::from_env(url, endpoint.as_deref())
+            .await,
+    )
+}
+
+/// Marks the book of every job waiting in the dead-letter queue `failed` (idempotent), leaving
+/// the messages there for an operator (and the depth alarm). Returns how many it looked at.
+pub async fn sweep_dead_letters(
+    app: &App,
+    dlq: &shared::adapters::sqs_dead_letters::SqsDeadLetters,
+) -> usize {
+    let bodies = match dlq.peek().await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "dead-letter queue unreadable; next run retries");
+            return 0;
+        }
+    };
+    for body in &bodies {
+        match serde_json::from_str::<shared::domain::Job>(body) {
+            Ok(job) => {
+                if let Err(e) = jobs::mark_dead(app, &job).await {
+                    tracing::error!(error = %e, job_id = %job.job_id, "could not mark a dead-lettered book failed");
+                }
+            }
+            Err(_) => tracing::error!("a dead letter is not a job; left for the operator"),
+        }
+    }
+    bodies.len()
+}
+
 /// The `worker` function: each record is one job delivery (batch size 1 in the template, but any
 /// size works). Records to retry are reported as batch item failures, so SQS redelivers only
 /// those and, after `maxReceiveCount`, moves them to the dead-letter queue; records from that

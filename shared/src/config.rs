@@ -112,6 +112,9 @@ pub struct JobSettings {
     pub max_receive_count: u32,
     /// ARN of the dead-letter queue: records from it mark their book `failed`.
     pub dlq_arn: Option<String>,
+    /// URL of the dead-letter queue: the poller marks the books of what waits there `failed`,
+    /// leaving the messages for an operator.
+    pub dlq_url: Option<String>,
     /// Run the poller inline right after an enqueue (Lambda: no in-process poller to kick).
     pub poll_after_enqueue: bool,
 }
@@ -339,6 +342,7 @@ impl Config {
             run_lock_ttl: Duration::from_secs(env.parse("JOB_RUN_LOCK_TTL_SECS", 900)?),
             max_receive_count: env.parse("MAX_RECEIVE_COUNT", 3)?,
             dlq_arn: env.get("PROCESSING_DLQ_ARN").map(Into::into),
+            dlq_url: env.get("PROCESSING_DLQ_URL").map(Into::into),
             poll_after_enqueue: env.flag("POLL_AFTER_ENQUEUE")?,
         };
         if jobs.max_receive_count == 0 || jobs.poller_lock_ttl.is_zero() {

@@ -18,6 +18,7 @@ pub mod qdrant_vector;
 pub mod redis_kv;
 pub mod remote_latency;
 pub mod sqlite_records;
+pub mod sqs_dead_letters;
 pub mod sqs_dispatch;
 pub mod supabase_records;
 pub mod tantivy_lexical;

@@ -8,4 +8,4 @@ pub mod worker;
 
 pub use local::{spawn_local_workers, spawn_poller, start_background};
 pub use poller::{poll_once, PollReport};
-pub use worker::{dead_letter, deliver, Delivery};
+pub use worker::{dead_letter, deliver, mark_dead, Delivery};

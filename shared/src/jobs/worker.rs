@@ -76,10 +76,25 @@ pub async fn deliver(app: &App, job: &Job, receive_count: u32) -> Delivery {
 }
 
 /// A job the queue gave up on (it reached the dead-letter queue): its book ends `failed` unless
-/// a delivery finished it after all.
+/// a delivery finished it after all, and the job is recorded as done (a later duplicate
+/// delivery does nothing).
 pub async fn dead_letter(app: &App, job: &Job) -> Result<(), crate::error::StoreError> {
+    mark_dead(app, job).await?;
+    let _ = app
+        .cache
+        .set(&done_key(&job.job_id), "failed", DONE_TTL)
+        .await;
+    Ok(())
+}
+
+/// A job waiting in the dead-letter queue for an operator: its book ends `failed` unless a
+/// delivery finished it after all. The job is not recorded as done, so a redrive runs it again.
+pub async fn mark_dead(app: &App, job: &Job) -> Result<(), crate::error::StoreError> {
     if let Some(book) = app.records.get_book(job.book_id).await? {
-        if book.processing_status == ProcessingStatus::Completed {
+        if matches!(
+            book.processing_status,
+            ProcessingStatus::Completed | ProcessingStatus::Failed
+        ) {
             return Ok(());
         }
         app.records
@@ -91,9 +106,5 @@ pub async fn dead_letter(app: &App, job: &Job) -> Result<(), crate::error::Store
             .inc();
         tracing::error!(job_id = %job.job_id, book_id = %job.book_id, "job dead-lettered; book marked failed");
     }
-    let _ = app
-        .cache
-        .set(&done_key(&job.job_id), "failed", DONE_TTL)
-        .await;
     Ok(())
 }
