@@ -21,6 +21,17 @@ use uuid::Uuid;
 
 const JOBS: usize = 200;
 
+/// A fresh queue on moto; returns its URL.
+async fn new_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
+    sqs.create_queue()
+        .queue_name(format!("{prefix}-{}", Uuid::new_v4().simple()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
+}
+
 /// A new book and the job that ingests it from `files`/book.txt.
 async fn new_book_job(app: &App, title: &str, files: &str) -> Job {
     let book = app
@@ -101,14 +112,7 @@ async fn a_poller_killed_at_random_points_loses_nothing_and_the_worker_runs_each
         .unwrap();
 
     let sqs = sqs_client().await;
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(format!("falsafa-pipeline-{}", Uuid::new_v4().simple()))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let queue_url = new_queue(&sqs, "falsafa-pipeline").await;
     let dir = tempfile::tempdir().unwrap();
     let app = app_on(&redis, dir.path(), &queue_url).await;
     let files = file_server(vec![("/book.txt", short_book())]).await;
@@ -335,14 +339,7 @@ async fn dead_letters_fail_their_books_and_stay_for_an_operator() {
     let redis = redis_url();
     let _ = require_redis().await;
     let sqs = sqs_client().await;
-    let dlq_url = sqs
-        .create_queue()
-        .queue_name(format!("falsafa-dlq-{}", Uuid::new_v4().simple()))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let dlq_url = new_queue(&sqs, "falsafa-dlq").await;
     let dir = tempfile::tempdir().unwrap();
     let app = app_on(&redis, dir.path(), &dlq_url).await;
     let job = new_book_job(&app, "Dead", "http://127.0.0.1:9").await;

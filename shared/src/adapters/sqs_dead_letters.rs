@@ -22,20 +22,10 @@ impl SqsDeadLetters {
 
     /// Region and credentials from the usual AWS environment; `endpoint` overrides the URL.
     pub async fn from_env(queue_url: &str, endpoint: Option<&str>) -> Self {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(e) = endpoint {
-            loader = loader.endpoint_url(e);
-        }
-        let conf = loader
-            .timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    .operation_timeout(std::time::Duration::from_secs(10))
-                    .connect_timeout(std::time::Duration::from_secs(3))
-                    .build(),
-            )
-            .load()
-            .await;
-        Self::new(Client::new(&conf), queue_url)
+        Self::new(
+            super::sqs_dispatch::client_from_env(endpoint).await,
+            queue_url,
+        )
     }
 
     /// Up to ten message bodies from the queue, left visible.

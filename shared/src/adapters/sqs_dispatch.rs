@@ -9,6 +9,25 @@ use crate::domain::Job;
 use crate::error::StoreError;
 use crate::ports::JobDispatch;
 
+/// An SQS client from the usual AWS environment (region, credentials), with timeouts on every
+/// call; `endpoint` overrides the URL (moto locally).
+pub async fn client_from_env(endpoint: Option<&str>) -> Client {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(e) = endpoint {
+        loader = loader.endpoint_url(e);
+    }
+    let conf = loader
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_timeout(std::time::Duration::from_secs(10))
+                .connect_timeout(std::time::Duration::from_secs(3))
+                .build(),
+        )
+        .load()
+        .await;
+    Client::new(&conf)
+}
+
 pub struct SqsDispatch {
     client: Client,
     queue_url: String,
@@ -17,21 +36,8 @@ pub struct SqsDispatch {
 impl SqsDispatch {
     /// Region and credentials come from the usual AWS environment; `endpoint` overrides the URL.
     pub async fn from_env(queue_url: &str, endpoint: Option<&str>) -> Self {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(e) = endpoint {
-            loader = loader.endpoint_url(e);
-        }
-        let conf = loader
-            .timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    .operation_timeout(std::time::Duration::from_secs(10))
-                    .connect_timeout(std::time::Duration::from_secs(3))
-                    .build(),
-            )
-            .load()
-            .await;
         SqsDispatch {
-            client: Client::new(&conf),
+            client: client_from_env(endpoint).await,
             queue_url: queue_url.to_string(),
         }
     }
