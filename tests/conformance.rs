@@ -938,6 +938,7 @@ fn job(i: usize) -> Job {
         file_url: format!("https://x.supabase.co/storage/v1/object/books/{i}.txt"),
         user_id: Uuid::new_v4(),
         enqueued_at: chrono::Utc::now(),
+        intake_copy: None,
     }
 }
 

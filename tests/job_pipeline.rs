@@ -48,6 +48,7 @@ async fn new_book_job(app: &App, title: &str, files: &str) -> Job {
         file_url: format!("{}/book.txt", files.trim_end_matches('/')),
         user_id: Uuid::new_v4(),
         enqueued_at: chrono::Utc::now(),
+        intake_copy: None,
     }
 }
 

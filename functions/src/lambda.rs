@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use shared::app::Uses;
 use shared::config::RecordsConfig;
 use shared::domain::Job;
 use shared::error::StoreError;
@@ -33,6 +34,24 @@ pub enum Role {
     Ops,
 }
 
+impl Role {
+    /// The stores and models this function uses; the rest are left unbound, so it starts with
+    /// only its own settings and secrets (the template gives each function just those).
+    pub fn uses(self) -> Uses {
+        use Role::*;
+        Uses {
+            // processing confirms the book; the poller fails dead-lettered books.
+            records: matches!(self, Processing | Chat | Poller | Worker),
+            indexes: matches!(self, Chat | Worker),
+            models: matches!(self, Chat | Worker),
+            // only the worker writes system prompts
+            prompts: self == Worker,
+            // processing keeps the file it checked; the worker reads it
+            intake: matches!(self, Processing | Worker),
+        }
+    }
+}
+
 /// What a function cannot run without on Lambda, where instances share nothing but the network:
 /// a public function needs the caller key; everyone needs Redis (queue, locks, fleet metrics);
 /// functions that read or write books need shared records and indexes, not per-instance files;
@@ -40,16 +59,17 @@ pub enum Role {
 pub fn check(role: Role, config: &Config) -> Result<(), InitError> {
     use Role::*;
     let missing = |what| Err(InitError::Missing(what, role));
+    let uses = role.uses();
     if matches!(role, Processing | Chat) && config.backend_api_key.is_none() {
         return missing("BACKEND_API_KEY");
     }
     if config.redis_url.is_none() {
         return missing("REDIS_URL");
     }
-    if matches!(role, Processing | Chat | Worker) {
-        if matches!(config.records, RecordsConfig::Sqlite { .. }) {
-            return missing("SUPABASE_URL (or DATABASE_URL)");
-        }
+    if uses.records && matches!(config.records, RecordsConfig::Sqlite { .. }) {
+        return missing("SUPABASE_URL (or DATABASE_URL)");
+    }
+    if uses.indexes {
         if config.typesense_url.is_none() {
             return missing("TYPESENSE_URL");
         }
@@ -61,7 +81,7 @@ pub fn check(role: Role, config: &Config) -> Result<(), InitError> {
         return missing("SQS_QUEUE_URL");
     }
     // Readers would get the offline responder's canned words for a character's.
-    if matches!(role, Chat | Worker)
+    if uses.models
         && config.llm.provider == shared::config::LlmProvider::Offline
         && !config.allow_offline_model
     {
@@ -83,7 +103,7 @@ pub async fn start(role: Role) -> Result<Arc<App>, InitError> {
     config.chat.fold_inside_stream = true;
     // Nor does it flush metrics later: every invocation pushes its own.
     config.metrics_flush_each_request = true;
-    Ok(App::build(config).await?)
+    Ok(App::build_for(config, role.uses()).await?)
 }
 
 /// Pushes this instance's metric deltas to the fleet totals (and EMF) before the instance
@@ -272,6 +292,29 @@ mod tests {
         assert!(e.contains("SUPABASE_URL"), "{e}");
         check(Role::Ops, &c).unwrap();
         let e = check(Role::Poller, &c).unwrap_err().to_string();
-        assert!(e.contains("SQS_QUEUE_URL"), "{e}");
+        assert!(e.contains("SUPABASE_URL"), "{e}");
+    }
+
+    #[test]
+    fn each_function_needs_only_its_own_settings() {
+        // Ops: the caller key for /metrics is optional, Redis is all it needs.
+        check(Role::Ops, &config(&[("REDIS_URL", "redis://r")])).unwrap();
+        // The poller and processing: records and the queue, no indexes, no model.
+        let base = [
+            ("REDIS_URL", "redis://r"),
+            ("SUPABASE_URL", "https://p.supabase.co"),
+            ("SUPABASE_SERVICE_ROLE_KEY", "s"),
+            ("SQS_QUEUE_URL", "https://sqs/q"),
+        ];
+        check(Role::Poller, &config(&base)).unwrap();
+        let mut processing = base.to_vec();
+        processing.push(("BACKEND_API_KEY", "k"));
+        check(Role::Processing, &config(&processing)).unwrap();
+        // The worker needs the indexes and a model.
+        let e = check(Role::Worker, &config(&base)).unwrap_err().to_string();
+        assert!(e.contains("TYPESENSE_URL"), "{e}");
+        assert_eq!(Role::Ops.uses(), Uses::default());
+        let chat = Role::Chat.uses();
+        assert!(chat.records && chat.indexes && chat.models && !chat.prompts && !chat.intake);
     }
 }

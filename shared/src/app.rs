@@ -12,7 +12,6 @@ use crate::adapters::http_embedder::{EmbeddingApi, HttpEmbedder};
 use crate::adapters::http_reranker::HttpReranker;
 use crate::adapters::local_dispatch::{LocalDispatch, SlottedJob};
 use crate::adapters::memory_kv::MemoryKv;
-use crate::adapters::memory_vector::MemoryVectorIndex;
 use crate::adapters::no_reranker::NoReranker;
 use crate::adapters::object_prompts::ObjectPromptArchive;
 use crate::adapters::offline_llm::OfflineLlm;
@@ -21,11 +20,10 @@ use crate::adapters::paced_llm::PacedLlm;
 use crate::adapters::postgres_records::{pending, PostgresRecords};
 use crate::adapters::qdrant_vector::QdrantVectorIndex;
 use crate::adapters::redis_kv::RedisKv;
-use crate::adapters::sqlite_records::SqliteRecords;
 use crate::adapters::sqs_dispatch::SqsDispatch;
 use crate::adapters::supabase_records::SupabaseRecords;
-use crate::adapters::tantivy_lexical::TantivyLexicalIndex;
 use crate::adapters::typesense_lexical::TypesenseLexicalIndex;
+use crate::adapters::unconfigured::Unconfigured;
 use crate::config::{Config, EmbeddingProvider, LlmProvider, RecordsConfig};
 use crate::error::{ConfigError, StoreError};
 use crate::ingest::url_guard::UrlPolicy;
@@ -51,6 +49,8 @@ pub struct App {
     pub queue: Arc<dyn JobQueue>,
     pub dispatch: Arc<dyn JobDispatch>,
     pub prompts: Arc<dyn PromptArchive>,
+    /// The intake's copies of checked files, when `INTAKE_STORAGE_PATH` is set.
+    pub intake: Option<Arc<dyn IntakeStore>>,
     pub llm: Arc<dyn Llm>,
     pub embedder: Arc<dyn Embedder>,
     pub reranker: Arc<dyn Reranker>,
@@ -70,6 +70,34 @@ pub struct App {
     /// Wakes the poller right after an enqueue, so a job starts in milliseconds.
     pub poller_kick: Notify,
     local_jobs: Mutex<Option<mpsc::UnboundedReceiver<SlottedJob>>>,
+}
+
+/// Which of the configurable ports a process uses. The others are bound to `Unconfigured` (or,
+/// for the models, to the offline responder and hashing embedder), so a function starts with
+/// only its own settings and secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Uses {
+    /// Books, characters, sessions and messages.
+    pub records: bool,
+    /// The lexical and vector indexes of a book's passages.
+    pub indexes: bool,
+    /// The LLM, embedder and reranker.
+    pub models: bool,
+    /// The system prompt archive.
+    pub prompts: bool,
+    /// The intake's copies of checked files.
+    pub intake: bool,
+}
+
+impl Uses {
+    /// Everything: the local runner and the tests.
+    pub const ALL: Uses = Uses {
+        records: true,
+        indexes: true,
+        models: true,
+        prompts: true,
+        intake: true,
+    };
 }
 
 /// The configured LLM, paced when `LLM_TOKEN_DELAY_MS` is set.
@@ -124,6 +152,82 @@ fn build_embedder(config: &Config) -> Result<Arc<dyn Embedder>, ConfigError> {
     ))
 }
 
+/// The records store `config` names (migrations are only checked, never applied here).
+async fn build_records(config: &Config) -> Result<Arc<dyn Records>, StartError> {
+    Ok(match &config.records {
+        #[cfg(feature = "embedded")]
+        RecordsConfig::Sqlite { path } => Arc::new(
+            crate::adapters::sqlite_records::SqliteRecords::open(path, config.schema.clone())
+                .await?,
+        ),
+        #[cfg(not(feature = "embedded"))]
+        RecordsConfig::Sqlite { .. } => {
+            return Err(embedded_missing("SUPABASE_URL or DATABASE_URL").into())
+        }
+        RecordsConfig::Postgres { url } => {
+            let pg = PostgresRecords::connect(url, config.schema.clone()).await?;
+            // Migrations run only on request (`falsafa migrate`): say so if some are due.
+            let due = pending(pg.pool()).await?;
+            if !due.is_empty() {
+                tracing::error!(
+                    ?due,
+                    "database migrations not applied: run `falsafa migrate` against DATABASE_URL"
+                );
+            }
+            Arc::new(pg)
+        }
+        RecordsConfig::Supabase {
+            url,
+            service_role_key,
+        } => Arc::new(SupabaseRecords::new(
+            url,
+            service_role_key,
+            config.schema.clone(),
+        )?),
+    })
+}
+
+/// Why a binary built without the embedded stores cannot start without `setting`.
+#[cfg(not(feature = "embedded"))]
+fn embedded_missing(setting: &str) -> ConfigError {
+    ConfigError(format!(
+        "{setting} must be set: this binary was built without the embedded stores"
+    ))
+}
+
+type Indexes = (Arc<dyn LexicalIndex>, Arc<dyn VectorIndex>);
+
+/// Typesense and Qdrant when configured, else the embedded tantivy and file-backed indexes.
+fn build_indexes(config: &Config) -> Result<Indexes, StartError> {
+    let lexical: Arc<dyn LexicalIndex> = match &config.typesense_url {
+        Some(url) => Arc::new(TypesenseLexicalIndex::new(
+            url,
+            config.typesense_api_key.as_deref().ok_or_else(|| {
+                ConfigError("TYPESENSE_URL is set but TYPESENSE_API_KEY is not".into())
+            })?,
+        )?),
+        #[cfg(feature = "embedded")]
+        None => Arc::new(crate::adapters::tantivy_lexical::TantivyLexicalIndex::new(
+            Some(config.data_dir.join("lexical")),
+        )),
+        #[cfg(not(feature = "embedded"))]
+        None => return Err(embedded_missing("TYPESENSE_URL").into()),
+    };
+    let vectors: Arc<dyn VectorIndex> = match &config.qdrant_url {
+        Some(url) => Arc::new(QdrantVectorIndex::new(
+            url,
+            config.qdrant_api_key.as_deref(),
+        )?),
+        #[cfg(feature = "embedded")]
+        None => Arc::new(crate::adapters::memory_vector::MemoryVectorIndex::new(
+            Some(config.data_dir.join("vectors")),
+        )),
+        #[cfg(not(feature = "embedded"))]
+        None => return Err(embedded_missing("QDRANT_URL").into()),
+    };
+    Ok((lexical, vectors))
+}
+
 impl App {
     /// Which store serves each port, as configured (for reports and benchmarks).
     pub fn describe_stores(&self) -> serde_json::Value {
@@ -143,13 +247,23 @@ impl App {
 
     /// Binds every port as `config` says and opens the stores.
     pub async fn build(config: Config) -> Result<Arc<App>, StartError> {
+        Self::build_for(config, Uses::ALL).await
+    }
+
+    /// Binds the ports a process `uses` as `config` says (the rest to `Unconfigured`) and opens
+    /// those stores.
+    pub async fn build_for(config: Config, uses: Uses) -> Result<Arc<App>, StartError> {
         if config.backend_api_key.is_none() {
             tracing::warn!("BACKEND_API_KEY is not set: the business endpoints accept any caller (local development only)");
         }
-        let llm = build_llm(&config)?;
-        let embedder = build_embedder(&config)?;
+        let (llm, embedder): (Arc<dyn Llm>, Arc<dyn Embedder>) = if uses.models {
+            (build_llm(&config)?, build_embedder(&config)?)
+        } else {
+            let hashing = HashingEmbedder::new(config.embedding.dimension);
+            (Arc::new(OfflineLlm), Arc::new(hashing))
+        };
         let reranker: Arc<dyn Reranker> = match &config.reranker_url {
-            Some(url) => Arc::new(
+            Some(url) if uses.models => Arc::new(
                 HttpReranker::new(
                     url,
                     config.reranker_api_key.as_deref(),
@@ -157,32 +271,14 @@ impl App {
                 )
                 .map_err(|e| ConfigError(format!("RERANKER_URL: {e}")))?,
             ),
-            None => Arc::new(NoReranker),
+            _ => Arc::new(NoReranker),
         };
-        let records: Arc<dyn Records> = match &config.records {
-            RecordsConfig::Sqlite { path } => {
-                Arc::new(SqliteRecords::open(path, config.schema.clone()).await?)
-            }
-            RecordsConfig::Postgres { url } => {
-                let pg = PostgresRecords::connect(url, config.schema.clone()).await?;
-                // Migrations run only on request (`falsafa migrate`): say so if some are due.
-                let due = pending(pg.pool()).await?;
-                if !due.is_empty() {
-                    tracing::error!(
-                        ?due,
-                        "database migrations not applied: run `falsafa migrate` against DATABASE_URL"
-                    );
-                }
-                Arc::new(pg)
-            }
-            RecordsConfig::Supabase {
-                url,
-                service_role_key,
-            } => Arc::new(SupabaseRecords::new(
-                url,
-                service_role_key,
-                config.schema.clone(),
-            )?),
+        let records: Arc<dyn Records> = if uses.records {
+            build_records(&config).await?
+        } else {
+            Arc::new(Unconfigured {
+                what: "records (SUPABASE_URL or DATABASE_URL)",
+            })
         };
         type Kv = (
             Arc<dyn Cache>,
@@ -201,17 +297,6 @@ impl App {
                 let m = Arc::new(MemoryKv::new());
                 (m.clone(), m.clone(), m.clone(), m.clone(), m.clone(), m)
             }
-        };
-        let lexical: Arc<dyn LexicalIndex> = match &config.typesense_url {
-            Some(url) => Arc::new(TypesenseLexicalIndex::new(
-                url,
-                config.typesense_api_key.as_deref().ok_or_else(|| {
-                    ConfigError("TYPESENSE_URL is set but TYPESENSE_API_KEY is not".into())
-                })?,
-            )?),
-            None => Arc::new(TantivyLexicalIndex::new(Some(
-                config.data_dir.join("lexical"),
-            ))),
         };
         let (local, rx) = LocalDispatch::new(config.max_processing_workers);
         let dispatch: Arc<dyn JobDispatch> = match &config.sqs_queue_url {
@@ -232,14 +317,23 @@ impl App {
         let http = url_policy
             .client(config.download_timeout)
             .map_err(|e| ConfigError(format!("HTTP client: {e}")))?;
-        let vectors: Arc<dyn VectorIndex> = match &config.qdrant_url {
-            Some(url) => Arc::new(QdrantVectorIndex::new(
-                url,
-                config.qdrant_api_key.as_deref(),
-            )?),
-            None => Arc::new(MemoryVectorIndex::new(Some(
-                config.data_dir.join("vectors"),
-            ))),
+        let (lexical, vectors) = if uses.indexes {
+            build_indexes(&config)?
+        } else {
+            let none = Arc::new(Unconfigured {
+                what: "the passage indexes (TYPESENSE_URL, QDRANT_URL)",
+            });
+            (
+                none.clone() as Arc<dyn LexicalIndex>,
+                none as Arc<dyn VectorIndex>,
+            )
+        };
+        let prompts: Arc<dyn PromptArchive> = if uses.prompts {
+            Arc::new(ObjectPromptArchive::open(&config.prompt_storage)?)
+        } else {
+            Arc::new(Unconfigured {
+                what: "the prompt archive (SYSTEM_PROMPT_STORAGE_PATH)",
+            })
         };
         Ok(Arc::new(App {
             vectors,
@@ -248,7 +342,13 @@ impl App {
             lock,
             queue,
             dispatch,
-            prompts: Arc::new(ObjectPromptArchive::open(&config.prompt_storage)?),
+            prompts,
+            intake: match &config.intake_storage {
+                Some(location) if uses.intake => Some(Arc::new(
+                    crate::adapters::object_intake::ObjectIntakeStore::open(location)?,
+                )),
+                _ => None,
+            },
             llm,
             embedder,
             reranker,

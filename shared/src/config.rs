@@ -131,6 +131,11 @@ pub struct Config {
     pub qdrant_api_key: Option<String>,
     pub sqs_queue_url: Option<String>,
     pub prompt_storage: String,
+    /// Where the intake keeps the file it checked for the worker (`INTAKE_STORAGE_PATH`); unset,
+    /// the worker downloads `file_url` itself.
+    pub intake_storage: Option<String>,
+    /// How long the intake may spend copying the file before it answers without a copy.
+    pub intake_copy_timeout: Duration,
     pub llm: LlmConfig,
     pub embedding: EmbeddingConfig,
     pub reranker_url: Option<String>,
@@ -363,6 +368,10 @@ impl Config {
                 .get("SYSTEM_PROMPT_STORAGE_PATH")
                 .map(Into::into)
                 .unwrap_or_else(|| data_dir.join("prompts").to_string_lossy().into_owned()),
+            intake_storage: env.get("INTAKE_STORAGE_PATH").map(Into::into),
+            intake_copy_timeout: Duration::from_millis(
+                env.parse("INTAKE_COPY_TIMEOUT_MS", 15_000)?,
+            ),
             data_dir,
             records,
             redis_url: env.get("REDIS_URL").map(Into::into),

@@ -143,6 +143,10 @@ pub struct Job {
     pub file_url: String,
     pub user_id: Uuid,
     pub enqueued_at: DateTime<Utc>,
+    /// The intake's copy of the file in the intake store (`INTAKE_STORAGE_PATH`), read instead
+    /// of `file_url` while it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intake_copy: Option<String>,
 }
 
 /// A contiguous piece of the book, the unit of both indexes.

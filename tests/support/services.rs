@@ -159,6 +159,7 @@ pub async fn sqs_client() -> aws_sdk_sqs::Client {
             "test", "test", None, None, "moto",
         ))
         .endpoint_url(url)
+        .http_client(shared::adapters::sqs_dispatch::https_client())
         .build();
     aws_sdk_sqs::Client::from_conf(conf)
 }

@@ -7,8 +7,11 @@ pub mod http_model;
 pub mod http_reranker;
 pub mod local_dispatch;
 pub mod memory_kv;
+#[cfg(feature = "embedded")]
 pub mod memory_vector;
 pub mod no_reranker;
+pub mod object_intake;
+pub mod object_location;
 pub mod object_prompts;
 pub mod offline_llm;
 pub mod openai_llm;
@@ -17,9 +20,12 @@ pub mod postgres_records;
 pub mod qdrant_vector;
 pub mod redis_kv;
 pub mod remote_latency;
+#[cfg(feature = "embedded")]
 pub mod sqlite_records;
 pub mod sqs_dead_letters;
 pub mod sqs_dispatch;
 pub mod supabase_records;
+#[cfg(feature = "embedded")]
 pub mod tantivy_lexical;
 pub mod typesense_lexical;
+pub mod unconfigured;

@@ -1,6 +1,6 @@
 //! Prompt archive on `object_store`: `SYSTEM_PROMPT_STORAGE_PATH` may be a local path or
-//! `file:///…` (a mounted EFS path on Lambda) or `s3://bucket/prefix` (durable; `AWS_ENDPOINT_URL`
-//! points it at moto locally). Objects are `{prefix}/{book_id}/{safe_name}.md`.
+//! `file:///…` or `s3://bucket/prefix` (see `object_location`). Objects are
+//! `{prefix}/{book_id}/{safe_name}.md`.
 
 use std::sync::Arc;
 
@@ -25,21 +25,8 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 impl ObjectPromptArchive {
     /// Opens the archive a `SYSTEM_PROMPT_STORAGE_PATH` names.
     pub fn open(location: &str) -> Result<Self, StoreError> {
-        if let Some(rest) = location.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
-            if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
-                b = b
-                    .with_endpoint(&endpoint)
-                    .with_allow_http(endpoint.starts_with("http://"));
-            }
-            let store = b.build().map_err(err)?;
-            return Ok(Self::new(Arc::new(store), prefix, location));
-        }
-        let dir = location.strip_prefix("file://").unwrap_or(location);
-        std::fs::create_dir_all(dir).map_err(err)?;
-        let store = object_store::local::LocalFileSystem::new_with_prefix(dir).map_err(err)?;
-        Ok(Self::new(Arc::new(store), "", location))
+        let (store, prefix) = crate::adapters::object_location::open(location)?;
+        Ok(Self::new(store, prefix.as_ref(), location))
     }
 
     pub fn new(store: Arc<dyn ObjectStore>, prefix: &str, display: &str) -> Self {
@@ -61,14 +48,11 @@ impl ObjectPromptArchive {
             )));
         }
         let file = format!("{safe_name}.md");
-        let mut parts: Vec<String> = self
-            .prefix
-            .parts()
-            .map(|p| p.as_ref().to_string())
-            .collect();
-        parts.push(book_id.to_string());
-        parts.push(file);
-        Ok(Path::from_iter(parts))
+        let book = book_id.to_string();
+        Ok(crate::adapters::object_location::under(
+            &self.prefix,
+            &[&book, &file],
+        ))
     }
 }
 

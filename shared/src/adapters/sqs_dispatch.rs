@@ -9,10 +9,21 @@ use crate::domain::Job;
 use crate::error::StoreError;
 use crate::ports::JobDispatch;
 
+/// The AWS SDK's HTTPS client on rustls with ring, the one crypto provider of every other
+/// client here (the SDK's default would link aws-lc-rs as well).
+pub fn https_client() -> aws_sdk_sqs::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
 /// An SQS client from the usual AWS environment (region, credentials), with timeouts on every
 /// call; `endpoint` overrides the URL (moto locally).
 pub async fn client_from_env(endpoint: Option<&str>) -> Client {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client());
     if let Some(e) = endpoint {
         loader = loader.endpoint_url(e);
     }

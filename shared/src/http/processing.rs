@@ -34,6 +34,37 @@ pub struct ProcessingRequest {
     pub allow_unowned: bool,
 }
 
+/// With an intake store, downloads the whole file (size cap, UTF-8) within
+/// `INTAKE_COPY_TIMEOUT_MS` and keeps it for the worker, so the job no longer needs `file_url`
+/// to answer later. A file found bad is refused (422); a copy that cannot be had in time is no
+/// error: the job goes without one and the worker downloads `file_url`.
+#[tracing::instrument(skip_all, name = "intake.copy")]
+async fn keep_copy(app: &App, url: reqwest::Url, job_id: &str) -> Result<Option<String>, ApiError> {
+    let Some(store) = &app.intake else {
+        return Ok(None);
+    };
+    let copy = async {
+        let text = fetch::download(&app.http, url, app.config.max_file_bytes).await?;
+        Ok::<_, crate::error::FetchError>(store.put(job_id, &text).await)
+    };
+    match tokio::time::timeout(app.config.intake_copy_timeout, copy).await {
+        Ok(Ok(Ok(name))) => Ok(Some(name)),
+        Ok(Ok(Err(e))) => {
+            tracing::warn!(error = %e, "intake store unavailable; the worker will download the file");
+            Ok(None)
+        }
+        Ok(Err(crate::error::FetchError::Download(e))) => {
+            tracing::warn!(error = %e, "intake copy failed; the worker will download the file");
+            Ok(None)
+        }
+        Ok(Err(e)) => Err(ApiError::unprocessable(e.to_string())),
+        Err(_) => {
+            tracing::warn!("intake copy not done in time; the worker will download the file");
+            Ok(None)
+        }
+    }
+}
+
 #[tracing::instrument(skip_all, name = "http.processing", fields(book_id = %req.book_id))]
 pub async fn submit(
     State(app): State<Arc<App>>,
@@ -82,6 +113,7 @@ pub async fn submit(
     }
     // A bounded check, not the download: the answer comes within the function's timeout
     // whatever the file; the worker downloads it.
+    let url_for_copy = url.clone();
     fetch::probe(
         &app.http,
         url,
@@ -91,12 +123,15 @@ pub async fn submit(
     .await
     .map_err(|e| ApiError::unprocessable(e.to_string()))?;
 
+    let job_id = Uuid::new_v4().to_string();
+    let intake_copy = keep_copy(&app, url_for_copy, &job_id).await?;
     let job = Job {
-        job_id: Uuid::new_v4().to_string(),
+        job_id,
         book_id: req.book_id,
         file_url: req.file_url,
         user_id: req.user_id,
         enqueued_at: Utc::now(),
+        intake_copy,
     };
     let raw = serde_json::to_string(&job).map_err(ApiError::internal)?;
     app.queue.push(PROCESSING_QUEUE, &raw).await.map_err(|e| {

@@ -128,14 +128,31 @@ async fn run_stages(app: &App, job: &Job, report: &mut IngestReport) -> Result<(
         .await
         .map_err(|e| format!("marking the book processing: {e}"))?;
     let t = Instant::now();
-    let text = fetch::fetch_book(app, &job.file_url)
+    let text = job_text(app, job).await?;
+    report.stages_ms.insert("fetch".into(), ms(t));
+    run_after_fetch(app, book.id, text, report).await
+}
+
+/// The intake's copy of the file when it has one, else a download of `file_url`.
+#[tracing::instrument(skip_all, name = "ingest.fetch", fields(copy = job.intake_copy.is_some()))]
+async fn job_text(app: &App, job: &Job) -> Result<String, StageFailure> {
+    if let (Some(name), Some(store)) = (&job.intake_copy, &app.intake) {
+        match store.get(name).await {
+            Ok(Some(text)) => return Ok(text),
+            Ok(None) => tracing::warn!(name, "intake copy gone; downloading file_url"),
+            Err(e) => return Err(format!("reading the intake copy: {e}").into()),
+        }
+    } else if job.intake_copy.is_some() {
+        tracing::warn!(
+            "job names an intake copy but INTAKE_STORAGE_PATH is not set; downloading file_url"
+        );
+    }
+    fetch::fetch_book(app, &job.file_url)
         .await
         .map_err(|e| StageFailure {
             retryable: matches!(e, crate::error::FetchError::Download(_)),
             message: e.to_string(),
-        })?;
-    report.stages_ms.insert("fetch".into(), ms(t));
-    run_after_fetch(app, book.id, text, report).await
+        })
 }
 
 async fn run_after_fetch(
