@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -13,6 +14,7 @@ use axum::routing::get;
 use e2e::TestServer;
 use serde_json::json;
 use shared::ports::queue::PROCESSING_QUEUE;
+use shared::schema::ProcessingStatus;
 use uuid::Uuid;
 
 /// A TCP listener that counts the connections it accepts (and closes them).
@@ -545,4 +547,90 @@ fn the_book_text_parser_survives_generated_text() {
         }
         let _ = shared::ingest::fetch::decode(text.into_bytes());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_intake_keeps_a_checked_copy_refuses_a_bad_tail_and_never_waits_past_its_budget() {
+    // Each file answers a ranged read with a clean 64 KiB head; the whole file differs.
+    let head = "It was a bright cold day in April. ".repeat(2000);
+    let whole = |tail: &[u8]| {
+        let mut body = head.clone().into_bytes();
+        body.extend_from_slice(tail);
+        body
+    };
+    let ranged = |body: Vec<u8>, stall: bool| {
+        move |headers: axum::http::HeaderMap| {
+            let body = body.clone();
+            async move {
+                if headers.contains_key(header::RANGE) {
+                    let end = 64 * 1024;
+                    return (
+                        StatusCode::PARTIAL_CONTENT,
+                        [(
+                            header::CONTENT_RANGE,
+                            format!("bytes 0-{}/{}", end - 1, body.len()),
+                        )],
+                        body[..end].to_vec(),
+                    )
+                        .into_response();
+                }
+                if stall {
+                    // the head, then nothing: a download that would not end in time
+                    let first = futures::stream::once(async move {
+                        Ok::<_, std::io::Error>(axum::body::Bytes::from(body[..1024].to_vec()))
+                    });
+                    let stream = futures::StreamExt::chain(first, futures::stream::pending());
+                    return axum::body::Body::from_stream(stream).into_response();
+                }
+                body.into_response()
+            }
+        }
+    };
+    let good = whole(b" The end.");
+    let router = axum::Router::new()
+        .route("/good.txt", get(ranged(good.clone(), false)))
+        .route(
+            "/binary-tail.txt",
+            get(ranged(whole(&[0xff, 0xfe, 0x00]), false)),
+        )
+        .route("/stalls.txt", get(ranged(good.clone(), true)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let copies = tempfile::tempdir().unwrap();
+    let t = TestServer::start(&[
+        ("INTAKE_STORAGE_PATH", copies.path().to_str().unwrap()),
+        ("INTAKE_COPY_TIMEOUT_MS", "500"),
+    ])
+    .await;
+    let user = Uuid::new_v4();
+
+    // A good file: accepted, and the copy the job names holds the whole text.
+    let book = t.add_book(user).await;
+    let (status, body) = submit(&t, book, user, &format!("{base}/good.txt")).await;
+    assert_eq!(status, 202, "{body}");
+    let job_id = body["job_id"].as_str().unwrap();
+    let copy = std::fs::read(copies.path().join(format!("{job_id}.txt"))).unwrap();
+    assert_eq!(copy, good, "the intake's copy is the whole file");
+
+    // Binary past the head passes the ranged check but not the copy: 422, nothing queued.
+    let book = t.add_book(user).await;
+    let (status, body) = submit(&t, book, user, &format!("{base}/binary-tail.txt")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("UTF-8"), "{body}");
+    let stored = t.app.records.get_book(book).await.unwrap().unwrap();
+    assert_eq!(stored.processing_status, ProcessingStatus::Pending);
+
+    // A copy that cannot finish in its budget: accepted without one, in bounded time.
+    let book = t.add_book(user).await;
+    let started = std::time::Instant::now();
+    let (status, body) = submit(&t, book, user, &format!("{base}/stalls.txt")).await;
+    assert_eq!(status, 202, "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "answered within its budgets"
+    );
+    let job_id = body["job_id"].as_str().unwrap();
+    assert!(!copies.path().join(format!("{job_id}.txt")).exists());
 }
