@@ -274,3 +274,79 @@ async fn every_lambda_invocation_flushes_its_metrics() {
         .sum();
     assert_eq!(requests, 2.0, "both invocations flushed");
 }
+
+/// Everything in a database a start could change: relations (with their RLS flag), policies,
+/// functions and the migration log.
+async fn schema_snapshot(pool: &sqlx::PgPool) -> String {
+    sqlx::query_scalar(
+        "SELECT coalesce(string_agg(x, E'\\n' ORDER BY x), '') FROM ( \
+           SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text || ':' || c.relrowsecurity::text AS x \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
+              AND n.nspname NOT LIKE 'pg_toast%' \
+           UNION ALL SELECT 'policy:' || schemaname || '.' || tablename || '.' || policyname \
+             FROM pg_policies \
+           UNION ALL SELECT 'function:' || p.proname FROM pg_proc p \
+             JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' \
+         ) s",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_any_function_against_a_database_changes_nothing_in_it() {
+    use e2e::services::{require_redis, TestDb};
+    use functions::lambda::Role;
+    require_redis().await;
+    for migrated in [false, true] {
+        let db = if migrated {
+            TestDb::migrated().await
+        } else {
+            TestDb::create().await
+        };
+        let pool = db.pool().await;
+        let before = schema_snapshot(&pool).await;
+        let migrations: Option<i64> = if migrated {
+            sqlx::query_scalar("SELECT count(*) FROM falsafa_schema_migrations")
+                .fetch_one(&pool)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let vars: HashMap<String, String> = [
+            ("DATABASE_URL", db.url.as_str()),
+            ("REDIS_URL", &e2e::services::redis_url()),
+            ("FALSAFA_DATA_DIR", dir.path().to_str().unwrap()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for role in [
+            Role::Processing,
+            Role::Chat,
+            Role::Poller,
+            Role::Worker,
+            Role::Ops,
+        ] {
+            let config = Config::from_map(&vars).unwrap();
+            let app = App::build_for(config, role.uses()).await;
+            assert!(app.is_ok(), "{role:?} starts on this database");
+        }
+        assert_eq!(schema_snapshot(&pool).await, before, "migrated: {migrated}");
+        if migrated {
+            let after: Option<i64> =
+                sqlx::query_scalar("SELECT count(*) FROM falsafa_schema_migrations")
+                    .fetch_one(&pool)
+                    .await
+                    .ok();
+            assert_eq!(after, migrations);
+            assert!(before.contains("falsafa_schema_migrations"), "{before}");
+        } else {
+            assert_eq!(before, "", "a fresh database stays empty");
+        }
+    }
+}
