@@ -317,4 +317,103 @@ mod tests {
         let chat = Role::Chat.uses();
         assert!(chat.records && chat.indexes && chat.models && !chat.prompts && !chat.intake);
     }
+
+    /// The template's environment of `resource` (Globals included): name → whether it is a
+    /// secret, and a stand-in value for `Config` (template references become plausible values).
+    fn template_env(resource: &str) -> Vec<(String, bool, String)> {
+        let template = include_str!("../../template.yaml");
+        let mut out = Vec::new();
+        let mut section = "";
+        let mut in_vars = false;
+        for line in template.lines() {
+            let indent = line.len() - line.trim_start().len();
+            let t = line.trim();
+            if indent == 0 && !t.is_empty() {
+                section = if t == "Globals:" { "globals" } else { "" };
+            }
+            if indent == 2 && t.ends_with(':') {
+                section = if t.trim_end_matches(':') == resource {
+                    "resource"
+                } else if section == "globals" {
+                    "globals"
+                } else {
+                    ""
+                };
+            }
+            if section.is_empty() {
+                continue;
+            }
+            let var_indent = if section == "globals" { 8 } else { 10 };
+            if t == "Variables:" {
+                in_vars = true;
+                continue;
+            }
+            if in_vars && indent == var_indent && !t.starts_with('#') {
+                let (k, v) = t.split_once(':').expect("KEY: value");
+                let v = v.trim();
+                let secret = v.contains("resolve:secretsmanager");
+                let value = if !v.starts_with('!') {
+                    v.trim_matches('"').to_string()
+                } else if k == "REDIS_URL" {
+                    "redis://r".into()
+                } else if k == "METRICS_REQUIRE_KEY" {
+                    "1".into()
+                } else if k.ends_with("_PROVIDER") {
+                    "openai".into()
+                } else if k.ends_with("_URL") {
+                    "https://h.example:6334".into()
+                } else if k.ends_with("_PATH") {
+                    "s3://bucket/prefix".into()
+                } else if k.contains("RATE")
+                    || k.contains("MAX_")
+                    || k.ends_with("DIMENSION")
+                    || k.ends_with("COUNT")
+                {
+                    "2".into()
+                } else {
+                    "x".into()
+                };
+                out.push((k.to_string(), secret, value));
+            } else if indent <= var_indent - 2 {
+                in_vars = false;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_template_gives_each_function_what_it_needs_and_only_its_own_secrets() {
+        for (resource, role) in [
+            ("ProcessingFunction", Role::Processing),
+            ("ChatFunction", Role::Chat),
+            ("PollerFunction", Role::Poller),
+            ("WorkerFunction", Role::Worker),
+            ("OpsFunction", Role::Ops),
+        ] {
+            let env = template_env(resource);
+            let vars: HashMap<String, String> =
+                env.iter().map(|(k, _, v)| (k.clone(), v.clone())).collect();
+            let c = Config::from_map(&vars).unwrap_or_else(|e| panic!("{resource}: {e}"));
+            check(role, &c).unwrap_or_else(|e| panic!("{resource}: {e}"));
+            let uses = role.uses();
+            for (name, secret, _) in env.iter().filter(|(_, s, _)| *s) {
+                let needed = match name.as_str() {
+                    "REDIS_URL" => true,
+                    "SUPABASE_SERVICE_ROLE_KEY" => uses.records,
+                    "TYPESENSE_API_KEY" | "QDRANT_API_KEY" => uses.indexes,
+                    "LLM_API_KEY" | "EMBEDDING_API_KEY" | "RERANKER_API_KEY" => uses.models,
+                    // the caller keys and user-token secret guard the HTTP functions
+                    "BACKEND_API_KEY" => matches!(role, Role::Processing | Role::Chat | Role::Ops),
+                    "SUPABASE_JWT_SECRET" | "SERVICE_API_KEY" => {
+                        matches!(role, Role::Processing | Role::Chat)
+                    }
+                    other => panic!("{resource}: unexpected secret {other}"),
+                };
+                assert!(
+                    needed && *secret,
+                    "{resource} is given {name}, which it does not use"
+                );
+            }
+        }
+    }
 }
