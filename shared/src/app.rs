@@ -137,10 +137,26 @@ fn build_llm(config: &Config) -> Result<Arc<dyn Llm>, ConfigError> {
     })
 }
 
-fn build_embedder(config: &Config) -> Result<Arc<dyn Embedder>, ConfigError> {
+async fn build_embedder(config: &Config) -> Result<Arc<dyn Embedder>, ConfigError> {
     let c = &config.embedding;
     let (api, default_base) = match c.provider {
         EmbeddingProvider::Hashing => return Ok(Arc::new(HashingEmbedder::new(c.dimension))),
+        #[cfg(feature = "local-embedder")]
+        EmbeddingProvider::Local => {
+            let e = crate::adapters::local_embedder::LocalEmbedder::open(
+                &c.model,
+                c.model_path.as_deref(),
+                &config.data_dir,
+            )
+            .await
+            .map_err(|e| ConfigError(format!("EMBEDDING_PROVIDER=local: {e}")))?;
+            return Ok(Arc::new(e));
+        }
+        #[cfg(not(feature = "local-embedder"))]
+        EmbeddingProvider::Local => return Err(ConfigError(
+            "EMBEDDING_PROVIDER=local: this binary was built without the local-embedder feature"
+                .into(),
+        )),
         EmbeddingProvider::OpenAi => (EmbeddingApi::OpenAi, "https://api.openai.com/v1"),
         EmbeddingProvider::Jina => (EmbeddingApi::OpenAi, "https://api.jina.ai/v1"),
         EmbeddingProvider::Cohere => (EmbeddingApi::Cohere, "https://api.cohere.com/v2"),
@@ -257,7 +273,7 @@ impl App {
             tracing::warn!("BACKEND_API_KEY is not set: the business endpoints accept any caller (local development only)");
         }
         let (llm, embedder): (Arc<dyn Llm>, Arc<dyn Embedder>) = if uses.models {
-            (build_llm(&config)?, build_embedder(&config)?)
+            (build_llm(&config)?, build_embedder(&config).await?)
         } else {
             let hashing = HashingEmbedder::new(config.embedding.dimension);
             (Arc::new(OfflineLlm), Arc::new(hashing))

@@ -50,6 +50,8 @@ pub struct LlmConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmbeddingProvider {
     Hashing,
+    /// A BERT-family sentence encoder run in process (`local-embedder` feature).
+    Local,
     OpenAi,
     Cohere,
     Jina,
@@ -63,6 +65,9 @@ pub struct EmbeddingConfig {
     pub api_key: Option<String>,
     pub dimension: usize,
     pub batch_size: usize,
+    /// The local model's directory (`EMBEDDING_MODEL_PATH`: config.json, tokenizer.json,
+    /// model.safetensors); unset, it is fetched on first use into the data directory.
+    pub model_path: Option<std::path::PathBuf>,
 }
 
 /// Tunables of the chat flow.
@@ -270,12 +275,13 @@ impl Config {
 
         let embedding_provider = match env.get("EMBEDDING_PROVIDER").unwrap_or("hashing") {
             "hashing" => EmbeddingProvider::Hashing,
+            "local" => EmbeddingProvider::Local,
             "openai" => EmbeddingProvider::OpenAi,
             "cohere" => EmbeddingProvider::Cohere,
             "jina" => EmbeddingProvider::Jina,
             other => {
                 return Err(ConfigError(format!(
-                    "EMBEDDING_PROVIDER={other:?}: expected hashing, openai, cohere or jina"
+                    "EMBEDDING_PROVIDER={other:?}: expected hashing, local, openai, cohere or jina"
                 )))
             }
         };
@@ -285,6 +291,7 @@ impl Config {
                 .get("EMBEDDING_MODEL")
                 .unwrap_or(match embedding_provider {
                     EmbeddingProvider::Hashing => "hashing-v1",
+                    EmbeddingProvider::Local => "sentence-transformers/all-MiniLM-L6-v2",
                     EmbeddingProvider::OpenAi => "text-embedding-3-small",
                     EmbeddingProvider::Cohere => "embed-english-v3.0",
                     EmbeddingProvider::Jina => "jina-embeddings-v3",
@@ -301,6 +308,7 @@ impl Config {
                 },
             )?,
             batch_size: env.parse("EMBEDDING_BATCH_SIZE", 64)?,
+            model_path: env.get("EMBEDDING_MODEL_PATH").map(Into::into),
         };
         if embedding.dimension == 0 || embedding.dimension > 8192 {
             return Err(ConfigError(

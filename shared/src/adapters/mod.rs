@@ -6,6 +6,8 @@ pub mod http_embedder;
 pub mod http_model;
 pub mod http_reranker;
 pub mod local_dispatch;
+#[cfg(feature = "local-embedder")]
+pub mod local_embedder;
 pub mod memory_kv;
 #[cfg(feature = "embedded")]
 pub mod memory_vector;
