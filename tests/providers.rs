@@ -901,7 +901,7 @@ async fn the_local_embedder_runs_minilm_in_process() {
         dot(&v[0], &v[1])
     );
     // Order is kept although the embedder batches by length.
-    let again = e.embed(&texts[2..3].to_vec()).await.unwrap();
+    let again = e.embed(&texts[2..3]).await.unwrap();
     assert!((dot(&again[0], &v[2]) - 1.0).abs() < 1e-4);
     // A directory without the model is a clear error.
     let err = LocalEmbedder::open("x/y", Some(data.path()), data.path())
