@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use e2e::services::{redis_url, require_redis, sqs_client};
+use e2e::services::{new_queue, own_redis_db, redis_url, require_redis, sqs_client};
 use e2e::{file_server, BUNDLED_TEXT};
 use futures::StreamExt;
 use rand::Rng;
@@ -20,17 +20,6 @@ use shared::{jobs, App, Config};
 use uuid::Uuid;
 
 const JOBS: usize = 200;
-
-/// A fresh queue on moto; returns its URL.
-async fn new_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
-    sqs.create_queue()
-        .queue_name(format!("{prefix}-{}", Uuid::new_v4().simple()))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap()
-}
 
 /// A new book and the job that ingests it from `files`/book.txt.
 async fn new_book_job(app: &App, title: &str, files: &str) -> Job {
@@ -99,18 +88,8 @@ async fn app_on(redis: &str, dir: &std::path::Path, queue_url: &str) -> Arc<App>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_poller_killed_at_random_points_loses_nothing_and_the_worker_runs_each_job_once() {
-    require_redis().await;
     // A database of its own: nothing else in the suite touches `processing_queue` there.
-    let redis = format!("{}/7", redis_url().trim_end_matches('/'));
-    let mut conn = redis::Client::open(redis.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
-    redis::cmd("FLUSHDB")
-        .query_async::<()>(&mut conn)
-        .await
-        .unwrap();
+    let (redis, _conn) = own_redis_db(7).await;
 
     let sqs = sqs_client().await;
     let queue_url = new_queue(&sqs, "falsafa-pipeline").await;

@@ -210,16 +210,6 @@ async fn create_bucket(moto: &str) -> String {
     bucket
 }
 
-async fn new_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
-    sqs.create_queue()
-        .queue_name(format!("{prefix}-{}", Uuid::new_v4().simple()))
-        .send()
-        .await
-        .expect("create queue on moto")
-        .queue_url
-        .expect("queue url")
-}
-
 /// The next message on `queue` (waits up to 10 s); left in flight, not deleted.
 async fn receive(sqs: &aws_sdk_sqs::Client, queue: &str) -> aws_sdk_sqs::types::Message {
     for _ in 0..10 {
@@ -256,24 +246,14 @@ fn sqs_event(m: &aws_sdk_sqs::types::Message, queue_arn: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_release_functions_run_a_book_end_to_end_under_the_lambda_runtime() {
     // Real services (each fails loudly when missing).
-    services::require_redis().await;
     let moto = services::require_moto().await;
     services::require_typesense().await;
     let db = TestDb::migrated().await;
-    let redis = format!("{}/{REDIS_DB}", services::redis_url().trim_end_matches('/'));
-    let mut conn = redis::Client::open(redis.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
-    redis::cmd("FLUSHDB")
-        .query_async::<()>(&mut conn)
-        .await
-        .unwrap();
+    let (redis, mut conn) = services::own_redis_db(REDIS_DB).await;
     let qdrant = qdrant_server::start().await;
     let sqs = services::sqs_client().await;
-    let queue = new_queue(&sqs, "falsafa-lambda-jobs").await;
-    let dlq = new_queue(&sqs, "falsafa-lambda-dlq").await;
+    let queue = services::new_queue(&sqs, "falsafa-lambda-jobs").await;
+    let dlq = services::new_queue(&sqs, "falsafa-lambda-dlq").await;
     let bucket = create_bucket(&moto).await;
     let (typesense, typesense_key) = services::typesense();
     let data = tempfile::tempdir().unwrap();

@@ -163,3 +163,31 @@ pub async fn sqs_client() -> aws_sdk_sqs::Client {
         .build();
     aws_sdk_sqs::Client::from_conf(conf)
 }
+
+/// A fresh queue on moto; returns its URL.
+pub async fn new_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
+    sqs.create_queue()
+        .queue_name(format!("{prefix}-{}", Uuid::new_v4().simple()))
+        .send()
+        .await
+        .expect("create queue on moto")
+        .queue_url
+        .expect("queue url")
+}
+
+/// Redis database `db`, emptied, for a test that owns names shared by the whole suite
+/// (`processing_queue`): its URL and a connection to it.
+pub async fn own_redis_db(db: u32) -> (String, redis::aio::MultiplexedConnection) {
+    require_redis().await;
+    let url = format!("{}/{db}", redis_url().trim_end_matches('/'));
+    let mut conn = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    redis::cmd("FLUSHDB")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    (url, conn)
+}
