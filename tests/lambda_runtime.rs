@@ -199,6 +199,22 @@ async fn expiring_file(body: &'static str, expired: Arc<AtomicBool>) -> String {
     format!("http://{addr}/book.txt")
 }
 
+/// A `pending` book of `user`'s, as the frontend creates it.
+async fn new_book(records: &PostgresRecords, user: Uuid, title: &str) -> shared::domain::Book {
+    records
+        .create_book(&NewBook {
+            id: None,
+            title: title.into(),
+            author: None,
+            description: None,
+            uploader_id: Some(user),
+            file_path: None,
+            is_public: false,
+        })
+        .await
+        .unwrap()
+}
+
 async fn create_bucket(moto: &str) -> String {
     let bucket = format!("falsafa-{}", Uuid::new_v4().simple());
     let r = reqwest::Client::new()
@@ -304,18 +320,7 @@ async fn the_release_functions_run_a_book_end_to_end_under_the_lambda_runtime() 
     // processing through its function URL: checked, copied to S3, handed to SQS; then the
     // "signed URL" expires.
     let user = Uuid::new_v4();
-    let book = records
-        .create_book(&NewBook {
-            id: None,
-            title: "Dorian".into(),
-            author: None,
-            description: None,
-            uploader_id: Some(user),
-            file_path: None,
-            is_public: false,
-        })
-        .await
-        .unwrap();
+    let book = new_book(&records, user, "Dorian").await;
     let expired = Arc::new(AtomicBool::new(false));
     let file_url = expiring_file(BUNDLED_TEXT, expired.clone()).await;
     let resp = http
@@ -435,18 +440,7 @@ async fn the_release_functions_run_a_book_end_to_end_under_the_lambda_runtime() 
     );
 
     // A dead letter: the poller fails its book and leaves the message for an operator.
-    let dead = records
-        .create_book(&NewBook {
-            id: None,
-            title: "Dead".into(),
-            author: None,
-            description: None,
-            uploader_id: Some(user),
-            file_path: None,
-            is_public: false,
-        })
-        .await
-        .unwrap();
+    let dead = new_book(&records, user, "Dead").await;
     let dead_job = Job {
         book_id: dead.id,
         job_id: Uuid::new_v4().to_string(),

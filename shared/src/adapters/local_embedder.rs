@@ -219,43 +219,45 @@ impl LocalEmbedder {
             .await
             .map_err(bad)?
     }
+}
 
-    fn embed_blocking(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, ModelError> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
-        let encodings = self
-            .tokenizer
-            .encode_batch(texts.to_vec(), true)
-            .map_err(bad)?;
-        let seq = encodings[0].get_ids().len();
-        let ids: Vec<u32> = encodings
-            .iter()
-            .flat_map(|e| e.get_ids().to_vec())
-            .collect();
-        let mask: Vec<u32> = encodings
-            .iter()
-            .flat_map(|e| e.get_attention_mask().to_vec())
-            .collect();
-        let run = || -> candle_core::Result<Vec<Vec<f32>>> {
-            let shape = (texts.len(), seq);
-            let ids = Tensor::from_vec(ids, shape, &Device::Cpu)?;
-            let mask = Tensor::from_vec(mask, shape, &Device::Cpu)?;
-            let states = self.model.forward(&ids, &mask)?;
-            // mean over real tokens, then unit length
-            let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-            let summed = states.broadcast_mul(&m)?.sum(1)?;
-            let counts = m.sum(1)?.clamp(1e-9, f64::MAX)?;
-            let mean = summed.broadcast_div(&counts)?;
-            let norm = mean
-                .sqr()?
-                .sum_keepdim(D::Minus1)?
-                .sqrt()?
-                .clamp(1e-12, f64::MAX)?;
-            mean.broadcast_div(&norm)?.to_vec2::<f32>()
-        };
-        run().map_err(bad)
+/// Unit sentence vectors of one batch: encoder states mean-pooled over the real tokens.
+fn encode(
+    model: &Bert,
+    tokenizer: &Tokenizer,
+    texts: &[String],
+) -> Result<Vec<Vec<f32>>, ModelError> {
+    if texts.is_empty() {
+        return Ok(Vec::new());
     }
+    let encodings = tokenizer.encode_batch(texts.to_vec(), true).map_err(bad)?;
+    let seq = encodings[0].get_ids().len();
+    let ids: Vec<u32> = encodings
+        .iter()
+        .flat_map(|e| e.get_ids().to_vec())
+        .collect();
+    let mask: Vec<u32> = encodings
+        .iter()
+        .flat_map(|e| e.get_attention_mask().to_vec())
+        .collect();
+    let run = || -> candle_core::Result<Vec<Vec<f32>>> {
+        let shape = (texts.len(), seq);
+        let ids = Tensor::from_vec(ids, shape, &Device::Cpu)?;
+        let mask = Tensor::from_vec(mask, shape, &Device::Cpu)?;
+        let states = model.forward(&ids, &mask)?;
+        // mean over real tokens, then unit length
+        let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = states.broadcast_mul(&m)?.sum(1)?;
+        let counts = m.sum(1)?.clamp(1e-9, f64::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norm = mean
+            .sqr()?
+            .sum_keepdim(D::Minus1)?
+            .sqrt()?
+            .clamp(1e-12, f64::MAX)?;
+        mean.broadcast_div(&norm)?.to_vec2::<f32>()
+    };
+    run().map_err(bad)
 }
 
 /// `{data_dir}/models/{name with '/' as '--'}`.
@@ -309,22 +311,11 @@ impl Embedder for LocalEmbedder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].len());
         let sorted: Vec<String> = order.iter().map(|&i| texts[i].clone()).collect();
-        let (model, tokenizer, dimension, name) = (
-            self.model.clone(),
-            self.tokenizer.clone(),
-            self.dimension,
-            self.name.clone(),
-        );
+        let (model, tokenizer) = (self.model.clone(), self.tokenizer.clone());
         let vectors = tokio::task::spawn_blocking(move || {
-            let this = LocalEmbedder {
-                model,
-                tokenizer,
-                dimension,
-                name,
-            };
             let mut out = Vec::with_capacity(sorted.len());
             for batch in sorted.chunks(16) {
-                out.extend(this.embed_blocking(batch)?);
+                out.extend(encode(&model, &tokenizer, batch)?);
             }
             Ok::<_, ModelError>(out)
         })
