@@ -60,14 +60,35 @@ pub async fn ingest(file: &Path) -> anyhow::Result<Value> {
     }))
 }
 
-/// Retrieval quality: for each question whose answer passage is known, is that passage in the
-/// top 5 of vector search, of BM25, and of their reciprocal rank fusion? Uses the configured
-/// embedder and the configured fusion weights; the indexes are the embedded ones, in memory.
+/// Hits at 1, 5 and 10 for one way of ranking.
+#[derive(Default)]
+struct Hits([usize; 3]);
+
+impl Hits {
+    fn add(
+        &mut self,
+        ranked: &[shared::domain::Passage],
+        answer: &str,
+        norm: impl Fn(&str) -> String,
+    ) {
+        let at = ranked.iter().position(|p| norm(&p.text).contains(answer));
+        for (slot, k) in self.0.iter_mut().zip([1, 5, 10]) {
+            *slot += at.is_some_and(|i| i < k) as usize;
+        }
+    }
+
+    fn rates(&self, n: usize) -> Value {
+        let r = |x: usize| (x as f64 / n.max(1) as f64 * 1000.0).round() / 1000.0;
+        json!({"top1": r(self.0[0]), "top5": r(self.0[1]), "top10": r(self.0[2])})
+    }
+}
+
+/// Retrieval quality on the app's configured embedder, stores and reranker: each book is
+/// chunked, embedded and indexed by the ingestion stages, each question goes through the chat
+/// path's query (`rewrite::local`), `retrieve` and fusion; a hit is the answer's text inside a
+/// returned passage. Also reports indexing speed and the query embedding's latency.
 pub async fn retrieval(questions: &Path, books: &Path) -> anyhow::Result<Value> {
-    use shared::adapters::memory_vector::MemoryVectorIndex;
-    use shared::adapters::tantivy_lexical::TantivyLexicalIndex;
-    use shared::ports::vector_index::VectorPoint;
-    use shared::ports::{LexicalIndex, VectorIndex};
+    use shared::chat::{fuse, retrieve, rewrite};
 
     #[derive(serde::Deserialize)]
     struct Question {
@@ -82,36 +103,34 @@ pub async fn retrieval(questions: &Path, books: &Path) -> anyhow::Result<Value> 
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
     let app = App::build(Config::from_env()?).await?;
-    let settings = &app.config.chat;
-    let (vectors, lexical) = (MemoryVectorIndex::new(None), TantivyLexicalIndex::new(None));
     let mut indexed: std::collections::HashMap<String, (uuid::Uuid, Vec<shared::domain::Chunk>)> =
         Default::default();
-    let (mut hv, mut hb, mut hh) = (0usize, 0usize, 0usize);
+    let (mut words, mut embed_s) = (0usize, 0f64);
+    let (mut vector, mut bm25, mut hybrid, mut reranked) = (
+        Hits::default(),
+        Hits::default(),
+        Hits::default(),
+        Hits::default(),
+    );
+    let mut query_ms = Vec::new();
     for q in &qs {
         if !indexed.contains_key(&q.book) {
             let text = std::fs::read_to_string(books.join(&q.book))?;
-            let chunks = shared::ingest::chunk::chunk(
-                shared::ingest::fetch::strip_front_matter(&text),
-                Default::default(),
+            let body = shared::ingest::fetch::strip_front_matter(&text);
+            words += body.split_whitespace().count();
+            let chunks = shared::ingest::chunk::chunk(body, app.config.embedding.chunk);
+            let t = Instant::now();
+            let vectors = shared::ingest::embed::embed(&app, &chunks).await;
+            embed_s += t.elapsed().as_secs_f64();
+            anyhow::ensure!(
+                vectors.iter().all(Option::is_some),
+                "embedding {} failed",
+                q.book
             );
             let id = uuid::Uuid::new_v4();
-            vectors.recreate(id, app.embedder.dimension()).await?;
-            lexical.recreate(id).await?;
-            for batch in chunks.chunks(app.config.embedding.batch_size) {
-                let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
-                let vs = app.embedder.embed(&texts).await?;
-                let points = batch
-                    .iter()
-                    .zip(vs)
-                    .map(|(c, v)| VectorPoint {
-                        chunk_index: c.index,
-                        vector: v,
-                        text: c.text.clone(),
-                    })
-                    .collect();
-                vectors.upsert(id, points).await?;
-            }
-            lexical.upsert(id, &chunks).await?;
+            shared::ingest::index::index(&app, id, &chunks, vectors)
+                .await
+                .map_err(anyhow::Error::msg)?;
             indexed.insert(q.book.clone(), (id, chunks));
         }
         let (id, chunks) = &indexed[&q.book];
@@ -122,38 +141,46 @@ pub async fn retrieval(questions: &Path, books: &Path) -> anyhow::Result<Value> 
             q.question,
             q.book
         );
-        let hit = |ps: &[shared::domain::Passage]| {
-            ps.iter().take(5).any(|p| norm(&p.text).contains(&answer))
-        };
-        let qv = app
-            .embedder
+        let t = Instant::now();
+        app.embedder
             .embed(std::slice::from_ref(&q.question))
-            .await?
-            .remove(0);
-        let by_vector = vectors.search(*id, &qv, settings.retrieve_k).await?;
-        let by_bm25 = lexical
-            .search(*id, &q.question, settings.retrieve_k)
             .await?;
-        let fused = shared::chat::fuse::rrf(
-            &[
-                (&by_vector, settings.vector_weight),
-                (&by_bm25, settings.lexical_weight),
-            ],
-            settings.rrf_k,
-        );
-        hv += hit(&by_vector) as usize;
-        hb += hit(&by_bm25) as usize;
-        hh += hit(&fused) as usize;
+        query_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let query = rewrite::standalone(&q.question);
+        let found = retrieve::retrieve(&app, *id, &query).await;
+        let fused = fuse::fuse(&app, &found);
+        let top = fuse::rerank(&app, &query, fused.clone(), 10).await;
+        vector.add(&found.vector, &answer, norm);
+        bm25.add(&found.lexical, &answer, norm);
+        hybrid.add(&fused, &answer, norm);
+        reranked.add(&top, &answer, norm);
     }
-    let n = qs.len().max(1) as f64;
-    let r = |x: usize| (x as f64 / n * 1000.0).round() / 1000.0;
+    query_ms.sort_by(f64::total_cmp);
+    let chunks: usize = indexed.values().map(|(_, c)| c.len()).sum();
+    let n = qs.len();
     Ok(json!({
-        "questions": qs.len(),
-        "hybrid_top5": r(hh),
-        "vector_top5": r(hv),
-        "bm25_top5": r(hb),
-        "embedder": app.embedder.model(),
+        "questions": n,
         "books": indexed.len(),
+        "vector": vector.rates(n),
+        "bm25": bm25.rates(n),
+        "hybrid": hybrid.rates(n),
+        "reranked": reranked.rates(n),
+        "embedder": app.embedder.model(),
+        "reranker": app.config.reranker_url.as_ref().map_or("none".to_string(), |_| app.config.reranker_model.clone()),
+        "stores": app.describe_stores(),
+        "indexing": {
+            "words": words,
+            "chunks": chunks,
+            "chunk_words": app.config.embedding.chunk.target_words,
+            "overlap_words": app.config.embedding.chunk.overlap_words,
+            "embed_s": (embed_s * 10.0).round() / 10.0,
+            "chunks_per_s": (chunks as f64 / embed_s * 10.0).round() / 10.0,
+            "s_per_120k_words": (embed_s / words.max(1) as f64 * 120_000.0).round(),
+        },
+        "query_embed_ms": {
+            "p50": percentile(&query_ms, 0.5),
+            "p95": percentile(&query_ms, 0.95),
+        },
     }))
 }
 

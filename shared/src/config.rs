@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::ConfigError;
+use crate::ingest::chunk::ChunkParams;
 use crate::schema::SchemaNames;
 
 /// Which relational store holds books, characters, sessions and messages.
@@ -68,6 +69,9 @@ pub struct EmbeddingConfig {
     /// The local model's directory (`EMBEDDING_MODEL_PATH`: config.json, tokenizer.json,
     /// model.safetensors); unset, it is fetched on first use into the data directory.
     pub model_path: Option<std::path::PathBuf>,
+    /// Words a passage (chunk) holds and how many it repeats from the one before
+    /// (`CHUNK_WORDS`, `CHUNK_OVERLAP_WORDS`).
+    pub chunk: ChunkParams,
 }
 
 /// Tunables of the chat flow.
@@ -309,7 +313,19 @@ impl Config {
             )?,
             batch_size: env.parse("EMBEDDING_BATCH_SIZE", 64)?,
             model_path: env.get("EMBEDDING_MODEL_PATH").map(Into::into),
+            chunk: ChunkParams {
+                target_words: env.parse("CHUNK_WORDS", ChunkParams::default().target_words)?,
+                overlap_words: env
+                    .parse("CHUNK_OVERLAP_WORDS", ChunkParams::default().overlap_words)?,
+            },
         };
+        if embedding.chunk.target_words < 20
+            || embedding.chunk.overlap_words >= embedding.chunk.target_words
+        {
+            return Err(ConfigError(
+                "CHUNK_WORDS must be at least 20 and CHUNK_OVERLAP_WORDS below it".into(),
+            ));
+        }
         if embedding.dimension == 0 || embedding.dimension > 8192 {
             return Err(ConfigError(
                 "EMBEDDING_DIMENSION must be in 1..=8192".into(),
@@ -338,7 +354,7 @@ impl Config {
             history_window: env.parse("CHAT_HISTORY_WINDOW", 10)?,
             retrieve_k: env.parse("RETRIEVE_K", 20)?,
             context_passages: env.parse("CONTEXT_PASSAGES", 5)?,
-            context_char_budget: env.parse("CONTEXT_CHAR_BUDGET", 6000)?,
+            context_char_budget: env.parse("CONTEXT_CHAR_BUDGET", 9000)?,
             rrf_k: env.parse("RRF_K", 60.0)?,
             vector_weight: env.parse("RRF_VECTOR_WEIGHT", 1.0)?,
             lexical_weight: env.parse("RRF_LEXICAL_WEIGHT", 1.0)?,

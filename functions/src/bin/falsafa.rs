@@ -141,14 +141,17 @@ enum BenchCmd {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
-    /// Retrieval quality: hybrid vs vector-only vs BM25-only, top-5 hit rates.
+    /// Retrieval quality on the configured embedder, stores and reranker: vector, BM25, hybrid
+    /// and reranked hits at 1, 5 and 10; indexing speed; query-embedding latency.
     Retrieval {
-        #[arg(long, default_value = "data/retrieval/questions.jsonl")]
+        #[arg(long, default_value = "data/retrieval/novels.jsonl")]
         questions: PathBuf,
         #[arg(long, default_value = "data/books")]
         books: PathBuf,
         #[arg(long)]
         json: bool,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// `falsafa serve` from exec to its first 200 on /health.
     Startup {
@@ -260,8 +263,12 @@ async fn main() -> anyhow::Result<()> {
                     questions,
                     books,
                     json,
+                    data_dir,
                 },
-        } => print(&bench::retrieval(&questions, &books).await?, json),
+        } => {
+            config(data_dir)?;
+            print(&bench::retrieval(&questions, &books).await?, json)
+        }
         Cmd::Bench {
             cmd:
                 BenchCmd::Chat {

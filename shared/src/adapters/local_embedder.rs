@@ -24,6 +24,8 @@ use crate::ports::Embedder;
 const FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
 /// Tokens an input is cut to (all-MiniLM-L6-v2 was trained on 256).
 const MAX_TOKENS: usize = 256;
+/// Texts encoded together.
+const BATCH: usize = 8;
 
 fn bad(e: impl std::fmt::Display) -> ModelError {
     ModelError::Malformed(format!("local embedder: {e}"))
@@ -116,8 +118,14 @@ impl Bert {
             .broadcast_add(&self.positions.forward(&positions)?)?
             .add(&self.token_types.forward(&types)?)?;
         x = self.norm.forward(&x)?;
-        // Padding gets a large negative score before the softmax.
-        let bias = ((mask.to_dtype(DType::F32)? - 1.0)? * 10_000.0)?.reshape((batch, 1, 1, seq))?;
+        // Padding gets a large negative score before the softmax (none when nothing is padded,
+        // as in most length-sorted batches).
+        let padded = mask.flatten_all()?.min(0)?.to_scalar::<u32>()? == 0;
+        let bias = if padded {
+            Some(((mask.to_dtype(DType::F32)? - 1.0)? * 10_000.0)?.reshape((batch, 1, 1, seq))?)
+        } else {
+            None
+        };
         let hidden = x.dim(2)?;
         let head = hidden / self.heads;
         let scale = 1.0 / (head as f64).sqrt();
@@ -127,10 +135,13 @@ impl Bert {
                 .contiguous()
         };
         for l in &self.layers {
-            let q = split(l.query.forward(&x)?)?;
+            let q = split((l.query.forward(&x)? * scale)?)?;
             let k = split(l.key.forward(&x)?)?;
             let v = split(l.value.forward(&x)?)?;
-            let scores = (q.matmul(&k.t()?.contiguous()?)? * scale)?.broadcast_add(&bias)?;
+            let mut scores = q.matmul(&k.t()?.contiguous()?)?;
+            if let Some(bias) = &bias {
+                scores = scores.broadcast_add(bias)?;
+            }
             let probs = candle_nn::ops::softmax_last_dim(&scores)?;
             let context = probs
                 .matmul(&v)?
@@ -312,12 +323,15 @@ impl Embedder for LocalEmbedder {
         order.sort_by_key(|&i| texts[i].len());
         let sorted: Vec<String> = order.iter().map(|&i| texts[i].clone()).collect();
         let (model, tokenizer) = (self.model.clone(), self.tokenizer.clone());
+        // Batches run side by side on rayon's pool: candle's element-wise steps are serial, so
+        // one batch at a time leaves a core idle between matrix products.
         let vectors = tokio::task::spawn_blocking(move || {
-            let mut out = Vec::with_capacity(sorted.len());
-            for batch in sorted.chunks(16) {
-                out.extend(encode(&model, &tokenizer, batch)?);
-            }
-            Ok::<_, ModelError>(out)
+            use rayon::prelude::*;
+            let batches: Vec<Vec<Vec<f32>>> = sorted
+                .par_chunks(BATCH)
+                .map(|batch| encode(&model, &tokenizer, batch))
+                .collect::<Result<_, _>>()?;
+            Ok::<_, ModelError>(batches.into_iter().flatten().collect::<Vec<_>>())
         })
         .await
         .map_err(bad)??;

@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tantivy::collector::TopDocs;
 use tantivy::query::QueryParser;
-use tantivy::schema::{Field, Schema, Value, INDEXED, STORED, STRING, TEXT};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, INDEXED, STORED,
+    STRING,
+};
 use tantivy::{doc, Index, IndexReader, TantivyDocument, Term};
 use uuid::Uuid;
 
@@ -50,7 +53,16 @@ impl TantivyLexicalIndex {
         let mut b = Schema::builder();
         let id = b.add_text_field("id", STRING | STORED);
         let chunk_index = b.add_u64_field("chunk_index", INDEXED | STORED);
-        let text = b.add_text_field("text", TEXT | STORED);
+        // English stemming: a reader's "stretching" finds the book's "stretched".
+        let stemmed = TextFieldIndexing::default()
+            .set_tokenizer("en_stem")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let text = b.add_text_field(
+            "text",
+            TextOptions::default()
+                .set_indexing_options(stemmed)
+                .set_stored(),
+        );
         TantivyLexicalIndex {
             inner: Arc::new(Inner {
                 dir,

@@ -53,34 +53,46 @@ pub fn within_budget(passages: Vec<Passage>, budget: usize) -> Vec<Passage> {
     out
 }
 
-#[tracing::instrument(skip_all, name = "chat.fuse")]
-pub async fn fuse_and_rerank(app: &App, q: &RewrittenQuery, found: Found) -> Vec<Passage> {
+/// The two lists fused with the configured weights and RRF constant.
+pub fn fuse(app: &App, found: &Found) -> Vec<Passage> {
     let s = &app.config.chat;
-    let fused = rrf(
+    rrf(
         &[
             (&found.vector, s.vector_weight),
             (&found.lexical, s.lexical_weight),
         ],
         s.rrf_k,
-    );
-    let candidates: Vec<Passage> = fused.iter().take(s.context_passages * 3).cloned().collect();
-    let ranked = match tokio::time::timeout(
+    )
+}
+
+/// The best `n` of `fused` as the reranker orders its top `3n`; the fusion order when the
+/// reranker fails or misses its budget.
+#[tracing::instrument(skip_all, name = "chat.rerank", fields(n))]
+pub async fn rerank(app: &App, q: &RewrittenQuery, fused: Vec<Passage>, n: usize) -> Vec<Passage> {
+    let s = &app.config.chat;
+    let candidates: Vec<Passage> = fused.iter().take(n * 3).cloned().collect();
+    match tokio::time::timeout(
         s.rerank_budget,
-        app.reranker
-            .rerank(&q.narrative, candidates, s.context_passages),
+        app.reranker.rerank(&q.narrative, candidates, n),
     )
     .await
     {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "rerank failed; keeping fusion order");
-            fused.into_iter().take(s.context_passages).collect()
+            fused.into_iter().take(n).collect()
         }
         Err(_) => {
             tracing::warn!(budget = ?s.rerank_budget, "rerank over budget; keeping fusion order");
-            fused.into_iter().take(s.context_passages).collect()
+            fused.into_iter().take(n).collect()
         }
-    };
+    }
+}
+
+#[tracing::instrument(skip_all, name = "chat.fuse")]
+pub async fn fuse_and_rerank(app: &App, q: &RewrittenQuery, found: Found) -> Vec<Passage> {
+    let s = &app.config.chat;
+    let ranked = rerank(app, q, fuse(app, &found), s.context_passages).await;
     within_budget(ranked, s.context_char_budget)
 }
 

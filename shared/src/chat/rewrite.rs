@@ -107,14 +107,19 @@ fn recent_names(ctx: &TurnContext, turns: usize, max: usize) -> Vec<String> {
     names
 }
 
+/// The query for a message that stands alone: the message as it is, for both searches.
+pub fn standalone(message: &str) -> RewrittenQuery {
+    RewrittenQuery {
+        narrative: message.to_string(),
+        keywords: message.to_string(),
+    }
+}
+
 /// The query without a model: the message itself, plus the names of the last turns when it
 /// refers back to them.
 pub fn local(ctx: &TurnContext, message: &str) -> RewrittenQuery {
     if !refers_back(ctx, message) {
-        return RewrittenQuery {
-            narrative: message.to_string(),
-            keywords: message.to_string(),
-        };
+        return standalone(message);
     }
     let names = recent_names(ctx, 4, 6).join(" ");
     RewrittenQuery {

@@ -183,7 +183,7 @@ async fn run_after_fetch(
     };
     let index_fut = async {
         let t = Instant::now();
-        let chunks = chunk::chunk(&text, chunk::ChunkParams::default());
+        let chunks = chunk::chunk(&text, app.config.embedding.chunk);
         let chunk_ms = ms(t);
         let t = Instant::now();
         let embedded = embed::embed(app, &chunks).await;
