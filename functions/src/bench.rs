@@ -34,9 +34,8 @@ pub fn extract(file: &Path, runs: usize) -> anyhow::Result<Value> {
 }
 
 /// One ingestion of `file` on the configured stores (offline LLM unless configured).
-pub async fn ingest(file: &Path) -> anyhow::Result<Value> {
+pub async fn ingest(file: &Path, config: Config) -> anyhow::Result<Value> {
     let text = std::fs::read_to_string(file)?;
-    let config = Config::from_env()?;
     let app = App::build(config).await?;
     let book = app
         .records
@@ -57,6 +56,7 @@ pub async fn ingest(file: &Path) -> anyhow::Result<Value> {
         "chunks": report.chunks,
         "status": report.status,
         "llm": app.llm.model(),
+        "embedder": crate::local::describe_embedder(&app),
     }))
 }
 
@@ -87,7 +87,7 @@ impl Hits {
 /// chunked, embedded and indexed by the ingestion stages, each question goes through the chat
 /// path's query (`rewrite::local`), `retrieve` and fusion; a hit is the answer's text inside a
 /// returned passage. Also reports indexing speed and the query embedding's latency.
-pub async fn retrieval(questions: &Path, books: &Path) -> anyhow::Result<Value> {
+pub async fn retrieval(questions: &Path, books: &Path, config: Config) -> anyhow::Result<Value> {
     use shared::chat::{fuse, retrieve, rewrite};
 
     #[derive(serde::Deserialize)]
@@ -102,7 +102,7 @@ pub async fn retrieval(questions: &Path, books: &Path) -> anyhow::Result<Value> 
         .filter(|l| !l.trim().is_empty())
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
-    let app = App::build(Config::from_env()?).await?;
+    let app = App::build(config).await?;
     let mut indexed: std::collections::HashMap<String, (uuid::Uuid, Vec<shared::domain::Chunk>)> =
         Default::default();
     let (mut words, mut embed_s) = (0usize, 0f64);
@@ -165,7 +165,7 @@ pub async fn retrieval(questions: &Path, books: &Path) -> anyhow::Result<Value> 
         "bm25": bm25.rates(n),
         "hybrid": hybrid.rates(n),
         "reranked": reranked.rates(n),
-        "embedder": app.embedder.model(),
+        "embedder": crate::local::describe_embedder(&app),
         "reranker": app.config.reranker_url.as_ref().map_or("none".to_string(), |_| app.config.reranker_model.clone()),
         "stores": app.describe_stores(),
         "indexing": {
@@ -249,7 +249,7 @@ pub struct RemoteLatency {
 /// `sessions` concurrent sessions each send `requests` messages one after another.
 /// ttft = request sent → first token received; overhead = ttft − the model's own latency;
 /// turn = request sent → stream closed; done_after_last_token = last token → `done`.
-pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
+pub async fn chat(load: ChatLoad, mut config: Config) -> anyhow::Result<Value> {
     let ChatLoad {
         sessions,
         requests,
@@ -259,7 +259,6 @@ pub async fn chat(load: ChatLoad) -> anyhow::Result<Value> {
     } = load;
     use crate::local::LocalServer;
     use crate::sse_client;
-    let mut config = Config::from_env()?;
     let key = config
         .backend_api_key
         .get_or_insert_with(shared::adapters::memory_kv::random_token)

@@ -48,6 +48,8 @@ async fn serve_file(name: String, text: String) -> anyhow::Result<String> {
 pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
     let started = Instant::now();
     let mut config = Config::from_env()?;
+    // Looks for the local model in the reader's own data directory, before the demo's own.
+    crate::local::prefer_local_embedder(&mut config);
     let _tmp;
     match &opts.data_dir {
         Some(d) => config = with_data_dir(config, d.clone())?,
@@ -65,6 +67,21 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
         .get_or_insert_with(shared::adapters::memory_kv::random_token)
         .clone();
     let app = App::build(config).await?;
+    let embedder = crate::local::describe_embedder(&app);
+    say(
+        &opts,
+        &format!(
+            "embedder: {} ({}, {} dimensions){}",
+            app.embedder.model(),
+            embedder["provider"].as_str().unwrap_or("?"),
+            app.embedder.dimension(),
+            if app.config.embedding.provider == shared::config::EmbeddingProvider::Hashing {
+                "; set EMBEDDING_MODEL_PATH for the in-process sentence embedder"
+            } else {
+                ""
+            }
+        ),
+    );
     let server = LocalServer::start(app.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
@@ -215,6 +232,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
         "characters": characters.iter().map(|c| json!({"id": c.id, "name": c.name, "aliases": c.aliases, "mentions": c.mention_count})).collect::<Vec<_>>(),
         "reply": reply,
         "done": done,
+        "embedder": embedder,
         "timings_ms": {"ingest": ingest_ms, "first_token": first_token_ms, "chat": chat_ms, "total": ms(started)},
     }))
 }

@@ -98,6 +98,46 @@ pub fn keyed_client(api_key: &str, idle_per_host: usize) -> anyhow::Result<reqwe
         .build()?)
 }
 
+/// The runner's embedded default embedder: with `EMBEDDING_PROVIDER` unset, the in-process
+/// sentence embedder when its weights are already here (`EMBEDDING_MODEL_PATH`, or fetched
+/// earlier into the data directory's `models/`), else the hashing embedder. Nothing is fetched.
+#[cfg(feature = "local-embedder")]
+pub fn prefer_local_embedder(config: &mut shared::config::Config) {
+    if std::env::var_os("EMBEDDING_PROVIDER").is_none() {
+        let name = std::env::var("EMBEDDING_MODEL").ok();
+        use_local_embedder_if_present(config, name);
+    }
+}
+
+/// Switches `config` to the in-process embedder (model `name`, default all-MiniLM-L6-v2) when
+/// its weights are present without fetching.
+#[cfg(feature = "local-embedder")]
+fn use_local_embedder_if_present(config: &mut shared::config::Config, name: Option<String>) {
+    use shared::config::EmbeddingProvider;
+    let e = &mut config.embedding;
+    let name = name.unwrap_or_else(|| shared::config::DEFAULT_LOCAL_EMBEDDING_MODEL.into());
+    if let Some(dir) =
+        shared::adapters::local_embedder::present(&name, e.model_path.as_deref(), &config.data_dir)
+    {
+        e.provider = EmbeddingProvider::Local;
+        e.model = name;
+        e.model_path = Some(dir);
+    }
+}
+
+/// Without the local-embedder feature the configured embedder stays.
+#[cfg(not(feature = "local-embedder"))]
+pub fn prefer_local_embedder(_config: &mut shared::config::Config) {}
+
+/// What served the embeddings, for the runner's reports.
+pub fn describe_embedder(app: &shared::App) -> serde_json::Value {
+    serde_json::json!({
+        "provider": format!("{:?}", app.config.embedding.provider).to_lowercase(),
+        "model": app.embedder.model(),
+        "dimension": app.embedder.dimension(),
+    })
+}
+
 /// Says at start when stand-ins would answer readers: the offline responder instead of a model,
 /// the hashing embedder instead of an embedding model (fine for a demo, not for a deployment).
 pub fn warn_about_stand_ins(config: &shared::config::Config) {
@@ -111,7 +151,43 @@ pub fn warn_about_stand_ins(config: &shared::config::Config) {
     if config.embedding.provider == EmbeddingProvider::Hashing {
         tracing::warn!(
             "EMBEDDING_PROVIDER=hashing: retrieval uses the hashing embedder, not a semantic \
-             model; set EMBEDDING_PROVIDER for a deployment"
+             model; set EMBEDDING_MODEL_PATH (see README) for the in-process one, or \
+             EMBEDDING_PROVIDER for a deployment"
         );
+    }
+}
+
+#[cfg(all(test, feature = "local-embedder"))]
+mod tests {
+    use super::*;
+    use shared::config::{Config, EmbeddingProvider};
+
+    #[test]
+    fn the_local_embedder_is_the_default_only_when_its_weights_are_here() {
+        let data = tempfile::tempdir().unwrap();
+        let mut c = Config::embedded(data.path());
+        use_local_embedder_if_present(&mut c, None);
+        assert_eq!(c.embedding.provider, EmbeddingProvider::Hashing, "nothing to load");
+
+        // weights fetched earlier into the data directory's cache
+        let name = "org/model";
+        let dir = shared::adapters::local_embedder::cached_dir(data.path(), name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["config.json", "tokenizer.json"] {
+            std::fs::write(dir.join(f), "{}").unwrap();
+        }
+        use_local_embedder_if_present(&mut c, Some(name.into()));
+        assert_eq!(c.embedding.provider, EmbeddingProvider::Hashing, "incomplete");
+        std::fs::write(dir.join("model.safetensors"), "").unwrap();
+        use_local_embedder_if_present(&mut c, Some(name.into()));
+        assert_eq!(c.embedding.provider, EmbeddingProvider::Local);
+        assert_eq!(c.embedding.model, name);
+        assert_eq!(c.embedding.model_path.as_deref(), Some(dir.as_path()));
+
+        // a named directory that lacks the files is not used, nor is the cache then
+        let mut c = Config::embedded(data.path());
+        c.embedding.model_path = Some(data.path().join("nowhere"));
+        use_local_embedder_if_present(&mut c, Some(name.into()));
+        assert_eq!(c.embedding.provider, EmbeddingProvider::Hashing);
     }
 }

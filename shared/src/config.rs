@@ -58,6 +58,9 @@ pub enum EmbeddingProvider {
     Jina,
 }
 
+/// The in-process embedder's model when `EMBEDDING_MODEL` is unset.
+pub const DEFAULT_LOCAL_EMBEDDING_MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmbeddingConfig {
     pub provider: EmbeddingProvider,
@@ -295,7 +298,7 @@ impl Config {
                 .get("EMBEDDING_MODEL")
                 .unwrap_or(match embedding_provider {
                     EmbeddingProvider::Hashing => "hashing-v1",
-                    EmbeddingProvider::Local => "sentence-transformers/all-MiniLM-L6-v2",
+                    EmbeddingProvider::Local => DEFAULT_LOCAL_EMBEDDING_MODEL,
                     EmbeddingProvider::OpenAi => "text-embedding-3-small",
                     EmbeddingProvider::Cohere => "embed-english-v3.0",
                     EmbeddingProvider::Jina => "jina-embeddings-v3",

@@ -189,7 +189,9 @@ fn config(data_dir: Option<PathBuf>) -> anyhow::Result<Config> {
     if let Some(d) = data_dir {
         std::env::set_var("FALSAFA_DATA_DIR", d);
     }
-    Ok(Config::from_env()?)
+    let mut config = Config::from_env()?;
+    local::prefer_local_embedder(&mut config);
+    Ok(config)
 }
 
 fn print(v: &serde_json::Value, json: bool) {
@@ -254,8 +256,7 @@ async fn main() -> anyhow::Result<()> {
                     data_dir,
                 },
         } => {
-            config(data_dir)?;
-            print(&bench::ingest(&file).await?, json)
+            print(&bench::ingest(&file, config(data_dir)?).await?, json)
         }
         Cmd::Bench {
             cmd:
@@ -266,8 +267,8 @@ async fn main() -> anyhow::Result<()> {
                     data_dir,
                 },
         } => {
-            config(data_dir)?;
-            print(&bench::retrieval(&questions, &books).await?, json)
+            let config = config(data_dir)?;
+            print(&bench::retrieval(&questions, &books, config).await?, json)
         }
         Cmd::Bench {
             cmd:
@@ -284,7 +285,7 @@ async fn main() -> anyhow::Result<()> {
                     data_dir,
                 },
         } => {
-            config(data_dir)?;
+            let config = config(data_dir)?;
             let ms = Duration::from_millis;
             let load = bench::ChatLoad {
                 sessions,
@@ -298,7 +299,7 @@ async fn main() -> anyhow::Result<()> {
                     rerank: ms(rerank_ms),
                 },
             };
-            print(&bench::chat(load).await?, json)
+            print(&bench::chat(load, config).await?, json)
         }
         Cmd::Bench {
             cmd: BenchCmd::Startup { runs, json },

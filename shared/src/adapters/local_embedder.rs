@@ -271,6 +271,16 @@ fn encode(
     run().map_err(bad)
 }
 
+/// Where the weights of `name` already are, without fetching: `path` when it holds the model's
+/// files, else the data directory's cache when it does.
+pub fn present(name: &str, path: Option<&Path>, data_dir: &Path) -> Option<PathBuf> {
+    let complete = |d: &Path| FILES.iter().all(|f| d.join(f).is_file());
+    match path {
+        Some(p) => complete(p).then(|| p.to_path_buf()),
+        None => Some(cached_dir(data_dir, name)).filter(|d| complete(d)),
+    }
+}
+
 /// `{data_dir}/models/{name with '/' as '--'}`.
 pub fn cached_dir(data_dir: &Path, name: &str) -> PathBuf {
     data_dir.join("models").join(name.replace('/', "--"))
