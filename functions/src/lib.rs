@@ -7,6 +7,8 @@ pub mod bench;
 pub mod demo;
 #[cfg(feature = "embedded")]
 pub mod dev;
+#[cfg(all(feature = "embedded", feature = "local-embedder"))]
+pub mod embeddings_server;
 pub mod lambda;
 #[cfg(feature = "embedded")]
 pub mod local;

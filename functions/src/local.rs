@@ -167,7 +167,11 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         let mut c = Config::embedded(data.path());
         use_local_embedder_if_present(&mut c, None);
-        assert_eq!(c.embedding.provider, EmbeddingProvider::Hashing, "nothing to load");
+        assert_eq!(
+            c.embedding.provider,
+            EmbeddingProvider::Hashing,
+            "nothing to load"
+        );
 
         // weights fetched earlier into the data directory's cache
         let name = "org/model";
@@ -177,7 +181,11 @@ mod tests {
             std::fs::write(dir.join(f), "{}").unwrap();
         }
         use_local_embedder_if_present(&mut c, Some(name.into()));
-        assert_eq!(c.embedding.provider, EmbeddingProvider::Hashing, "incomplete");
+        assert_eq!(
+            c.embedding.provider,
+            EmbeddingProvider::Hashing,
+            "incomplete"
+        );
         std::fs::write(dir.join("model.safetensors"), "").unwrap();
         use_local_embedder_if_present(&mut c, Some(name.into()));
         assert_eq!(c.embedding.provider, EmbeddingProvider::Local);

@@ -206,7 +206,9 @@ fn minilm() -> String {
     let dir = std::env::var("EMBEDDING_MODEL_PATH")
         .unwrap_or_else(|_| "/tmp/falsafa-services/models/all-MiniLM-L6-v2".into());
     assert!(
-        std::path::Path::new(&dir).join("model.safetensors").is_file(),
+        std::path::Path::new(&dir)
+            .join("model.safetensors")
+            .is_file(),
         "no all-MiniLM-L6-v2 weights in {dir}: run scripts/services.sh"
     );
     dir
@@ -241,7 +243,10 @@ fn retrieval_on_the_embedded_default_meets_the_dev_target() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(v["questions"], 60, "{v}");
     assert_eq!(v["embedder"]["provider"], "local", "{v}");
-    assert_eq!(v["embedder"]["model"], "sentence-transformers/all-MiniLM-L6-v2");
+    assert_eq!(
+        v["embedder"]["model"],
+        "sentence-transformers/all-MiniLM-L6-v2"
+    );
     assert_eq!(v["stores"]["vectors"], "file-backed (embedded)");
     assert_eq!(v["stores"]["lexical"], "tantivy (embedded)");
     for way in ["vector", "bm25", "hybrid", "reranked"] {
@@ -252,8 +257,101 @@ fn retrieval_on_the_embedded_default_meets_the_dev_target() {
         );
     }
     let hybrid = |k: &str| v["hybrid"][k].as_f64().unwrap();
-    assert!(hybrid("top5") >= 0.40, "hybrid top-5 {}: {v}", hybrid("top5"));
-    assert!(hybrid("top10") >= 0.55, "hybrid top-10 {}: {v}", hybrid("top10"));
+    assert!(
+        hybrid("top5") >= 0.40,
+        "hybrid top-5 {}: {v}",
+        hybrid("top5")
+    );
+    assert!(
+        hybrid("top10") >= 0.55,
+        "hybrid top-10 {}: {v}",
+        hybrid("top10")
+    );
     assert!(v["indexing"]["chunks_per_s"].as_f64().unwrap() > 0.0);
     assert!(v["query_embed_ms"]["p50"].as_f64().unwrap() > 0.0);
+}
+
+/// Kills the child process when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The same model through the OpenAI-compatible adapter (`falsafa serve-embeddings` speaking
+/// `/v1/embeddings`, `EMBEDDING_PROVIDER=openai`) retrieves exactly what the in-process embedder
+/// does: one code path, the same figures. One book's questions keep it short.
+#[test]
+fn the_same_model_behind_the_openai_adapter_gives_the_same_figures() {
+    use std::io::BufRead;
+    let model = minilm();
+    let mut server = Child(
+        Command::new(BIN)
+            .args(["serve-embeddings", "--addr", "127.0.0.1:0"])
+            .env("EMBEDDING_MODEL_PATH", &model)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("serve-embeddings"),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .trim_end_matches("/embeddings")
+        .to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let questions = dir.path().join("alice.jsonl");
+    let all = std::fs::read_to_string(repo("data/retrieval/novels.jsonl")).unwrap();
+    let alice: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains("alices_adventures_in_wonderland"))
+        .collect();
+    assert!(alice.len() >= 15);
+    std::fs::write(&questions, alice.join("\n")).unwrap();
+    let bench = |env: &[(&str, &str)]| -> Value {
+        let data = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "bench",
+            "retrieval",
+            "--json",
+            "--books",
+            &repo("data/books"),
+        ])
+        .arg("--questions")
+        .arg(&questions)
+        .env("FALSAFA_DATA_DIR", data.path())
+        .env_remove("EMBEDDING_PROVIDER");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("bench retrieval");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("one JSON object")
+    };
+    let local = bench(&[("EMBEDDING_MODEL_PATH", &model)]);
+    let remote = bench(&[
+        ("EMBEDDING_PROVIDER", "openai"),
+        ("EMBEDDING_BASE_URL", &url),
+        ("EMBEDDING_DIMENSION", "384"),
+        ("EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2"),
+    ]);
+    assert_eq!(local["embedder"]["provider"], "local");
+    assert_eq!(remote["embedder"]["provider"], "openai");
+    for way in ["vector", "bm25", "hybrid", "reranked"] {
+        assert_eq!(local[way], remote[way], "{way}: {local} vs {remote}");
+    }
+    assert!(local["vector"]["top10"].as_f64().unwrap() > 0.0, "{local}");
 }

@@ -28,6 +28,14 @@ enum Cmd {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// The in-process sentence embedder behind an OpenAI-compatible POST /v1/embeddings
+    /// (`EMBEDDING_MODEL_PATH`, or `EMBEDDING_MODEL` fetched into the data directory).
+    ServeEmbeddings {
+        #[arg(long, default_value = "127.0.0.1:8002")]
+        addr: SocketAddr,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Ingest a novel (the bundled one by default) and chat with its top character.
     Demo {
         book: Option<PathBuf>,
@@ -222,6 +230,18 @@ async fn main() -> anyhow::Result<()> {
             local::shutdown_signal().await;
             server.stop().await;
         }
+        Cmd::ServeEmbeddings { addr, data_dir } => {
+            let c = config(data_dir)?;
+            let name = std::env::var("EMBEDDING_MODEL")
+                .unwrap_or_else(|_| shared::config::DEFAULT_LOCAL_EMBEDDING_MODEL.into());
+            let embedder = shared::adapters::local_embedder::LocalEmbedder::open(
+                &name,
+                c.embedding.model_path.as_deref(),
+                &c.data_dir,
+            )
+            .await?;
+            functions::embeddings_server::serve(std::sync::Arc::new(embedder), addr).await?;
+        }
         Cmd::Demo {
             book,
             json,
@@ -255,9 +275,7 @@ async fn main() -> anyhow::Result<()> {
                     json,
                     data_dir,
                 },
-        } => {
-            print(&bench::ingest(&file, config(data_dir)?).await?, json)
-        }
+        } => print(&bench::ingest(&file, config(data_dir)?).await?, json),
         Cmd::Bench {
             cmd:
                 BenchCmd::Retrieval {
