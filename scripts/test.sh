@@ -12,6 +12,8 @@ cargo clippy --release --workspace --all-targets -- -D warnings
 # The five Lambda functions as they ship, without the embedded stores: linted, built, and run
 # under the Lambda Runtime API emulator by tests/lambda_runtime.rs.
 cargo clippy --release -p functions --no-default-features --bins -- -D warnings
+# The runner without the in-process embedder (a smaller `falsafa`).
+cargo clippy --release -p functions --no-default-features --features embedded --bins -- -D warnings
 cargo build --release -p functions --no-default-features --bins
 target="${CARGO_TARGET_DIR:-target}"
 mkdir -p "$target/lambda-bins"

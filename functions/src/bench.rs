@@ -181,6 +181,7 @@ pub async fn retrieval(questions: &Path, books: &Path, config: Config) -> anyhow
             "p50": percentile(&query_ms, 0.5),
             "p95": percentile(&query_ms, 0.95),
         },
+        "peak_rss_mb": peak_rss_mb(),
     }))
 }
 

@@ -202,6 +202,16 @@ fn config(data_dir: Option<PathBuf>) -> anyhow::Result<Config> {
     Ok(config)
 }
 
+#[cfg(feature = "local-embedder")]
+async fn serve_embeddings(config: Config, addr: SocketAddr) -> anyhow::Result<()> {
+    functions::embeddings_server::run(&config, addr).await
+}
+
+#[cfg(not(feature = "local-embedder"))]
+async fn serve_embeddings(_config: Config, _addr: SocketAddr) -> anyhow::Result<()> {
+    anyhow::bail!("this falsafa was built without the local-embedder feature")
+}
+
 fn print(v: &serde_json::Value, json: bool) {
     if json {
         println!("{v}");
@@ -231,16 +241,7 @@ async fn main() -> anyhow::Result<()> {
             server.stop().await;
         }
         Cmd::ServeEmbeddings { addr, data_dir } => {
-            let c = config(data_dir)?;
-            let name = std::env::var("EMBEDDING_MODEL")
-                .unwrap_or_else(|_| shared::config::DEFAULT_LOCAL_EMBEDDING_MODEL.into());
-            let embedder = shared::adapters::local_embedder::LocalEmbedder::open(
-                &name,
-                c.embedding.model_path.as_deref(),
-                &c.data_dir,
-            )
-            .await?;
-            functions::embeddings_server::serve(std::sync::Arc::new(embedder), addr).await?;
+            serve_embeddings(config(data_dir)?, addr).await?
         }
         Cmd::Demo {
             book,
