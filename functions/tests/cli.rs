@@ -12,18 +12,23 @@ fn repo(path: &str) -> String {
 }
 
 fn run(args: &[&str], data_dir: &std::path::Path) -> Value {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("FALSAFA_DATA_DIR", data_dir)
-        .output()
-        .expect("run falsafa");
+    json_of(
+        Command::new(BIN)
+            .args(args)
+            .env("FALSAFA_DATA_DIR", data_dir),
+    )
+}
+
+/// Runs `cmd`, which must succeed, and parses the one JSON object it prints.
+fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("run falsafa");
     assert!(
         out.status.success(),
-        "{args:?}: {}",
+        "{cmd:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Runs an evaluation script from `scripts/` on a LitBank folder with `falsafa extract --json`
@@ -166,19 +171,13 @@ fn dev_commands_stand_in_for_the_frontend() {
 
 #[test]
 fn demo_json_lists_characters_and_a_streamed_reply() {
-    let out = Command::new(BIN)
-        .args(["demo", "--json"])
-        .env_remove("FALSAFA_DATA_DIR")
-        .env_remove("EMBEDDING_PROVIDER")
-        .env("EMBEDDING_MODEL_PATH", minilm())
-        .output()
-        .expect("demo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        Command::new(BIN)
+            .args(["demo", "--json"])
+            .env_remove("FALSAFA_DATA_DIR")
+            .env_remove("EMBEDDING_PROVIDER")
+            .env("EMBEDDING_MODEL_PATH", minilm()),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     let names: Vec<&str> = v["characters"]
         .as_array()
         .unwrap()
@@ -220,27 +219,21 @@ fn minilm() -> String {
 #[test]
 fn retrieval_on_the_embedded_default_meets_the_dev_target() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
-        .args([
-            "bench",
-            "retrieval",
-            "--json",
-            "--questions",
-            &repo("data/retrieval/novels.jsonl"),
-            "--books",
-            &repo("data/books"),
-        ])
-        .env("FALSAFA_DATA_DIR", dir.path())
-        .env("EMBEDDING_MODEL_PATH", minilm())
-        .env_remove("EMBEDDING_PROVIDER")
-        .output()
-        .expect("bench retrieval");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        Command::new(BIN)
+            .args([
+                "bench",
+                "retrieval",
+                "--json",
+                "--questions",
+                &repo("data/retrieval/novels.jsonl"),
+                "--books",
+                &repo("data/books"),
+            ])
+            .env("FALSAFA_DATA_DIR", dir.path())
+            .env("EMBEDDING_MODEL_PATH", minilm())
+            .env_remove("EMBEDDING_PROVIDER"),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(v["questions"], 60, "{v}");
     assert_eq!(v["embedder"]["provider"], "local", "{v}");
     assert_eq!(
@@ -333,13 +326,7 @@ fn the_same_model_behind_the_openai_adapter_gives_the_same_figures() {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("bench retrieval");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("one JSON object")
+        json_of(&mut cmd)
     };
     let local = bench(&[("EMBEDDING_MODEL_PATH", &model)]);
     let remote = bench(&[
