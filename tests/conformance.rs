@@ -747,6 +747,42 @@ async fn lexical_conformance(ix: &dyn LexicalIndex) {
     // Recreate empties the collection.
     ix.recreate(book).await.unwrap();
     assert_eq!(ix.document_ids(book).await.unwrap(), Some(vec![]));
+    reader_questions_rank_by_rare_words(ix).await;
+}
+
+/// A reader's question whose decisive words come last and whose first words are everywhere:
+/// ranked by how rare the words are (BM25), not by how many match from the left (Typesense's
+/// own ranking dropped "screamed" and "parrot" first and found nothing, or the wrong passage).
+async fn reader_questions_rank_by_rare_words(ix: &dyn LexicalIndex) {
+    let book = Uuid::new_v4();
+    ix.recreate(book).await.unwrap();
+    let texts = [
+        "The house was cold and the house was dark.",
+        "The house stood on a hill above the house of the vicar.",
+        "A cold wind blew through the house all winter.",
+        "Somewhere in the house a parrot screamed in French.",
+    ];
+    let chunks: Vec<Chunk> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Chunk {
+            index: i as u32,
+            text: t.to_string(),
+        })
+        .collect();
+    ix.upsert(book, &chunks).await.unwrap();
+    let q = "Inside the cold, dark house, what creature screamed like a parrot?";
+    let hits = ix.search(book, q, 4).await.unwrap();
+    assert_eq!(hits.first().map(|h| h.chunk_index), Some(3), "{hits:?}");
+    assert!(
+        hits.len() >= 3,
+        "passages sharing any word are ranked too: {hits:?}"
+    );
+    assert!(
+        hits.windows(2).all(|w| w[0].score >= w[1].score),
+        "{hits:?}"
+    );
+    ix.recreate(book).await.unwrap();
 }
 
 #[tokio::test]

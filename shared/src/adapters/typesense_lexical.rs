@@ -1,6 +1,9 @@
 //! Lexical index on Typesense over its HTTP API: collection named exactly `{book_id}`, document
-//! id `{book_id}:{chunk_index}`, bulk `import?action=upsert`, `search` with `query_by=text`, drop
-//! and recreate on re-ingestion. Plain HTTP on the workspace's reqwest: five endpoints do not
+//! id `{book_id}:{chunk_index}`, bulk `import?action=upsert`, drop and recreate on re-ingestion.
+//! Search is BM25 computed here over Typesense's postings: Typesense 0.24 ranks by matched
+//! tokens without IDF, and drops a long question's words from the right until enough passages
+//! match, so a reader's question scored 0.40 top-5 against tantivy's 0.75 (BENCHMARKS.md). One
+//! `multi_search` asks, per query word, for the passages holding it and how many do. Plain HTTP on the workspace's reqwest: five endpoints do not
 //! justify a second HTTP stack (the official crate's generated client brings its own).
 
 use std::time::Duration;
@@ -27,17 +30,91 @@ fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("typesense: {e}"))
 }
 
+/// Query words searched (one posting list each).
+const MAX_TERMS: usize = 32;
+/// Passages fetched per query word: all of them for the rare words that decide BM25, the first
+/// ones for common words, whose weight is small.
+const POSTINGS_PER_TERM: usize = 100;
+
+#[derive(Deserialize)]
+struct MultiSearch {
+    results: Vec<SearchResult>,
+}
+
 #[derive(Deserialize)]
 struct SearchResult {
     #[serde(default)]
     hits: Vec<Hit>,
+    /// Documents matching (for `*`: the collection's size).
+    #[serde(default)]
+    found: usize,
+    error: Option<String>,
+    code: Option<u16>,
 }
 
 #[derive(Deserialize)]
 struct Hit {
     document: Value,
-    #[serde(default)]
-    text_match: f64,
+}
+
+/// A word as Typesense indexes it: lower case, symbols removed ("Waistcoat-pocket," →
+/// "waistcoatpocket").
+fn index_token(w: &str) -> String {
+    w.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Okapi BM25 (k1 1.2, b 0.75) of the passages in `postings` (one list per term, in `terms`
+/// order) among `n` passages; the best `k`, ties by chunk index.
+fn bm25(terms: &[String], postings: Vec<SearchResult>, n: usize, k: usize) -> Vec<Passage> {
+    use std::collections::HashMap;
+    let mut idf = Vec::with_capacity(terms.len());
+    let mut texts: HashMap<u32, String> = HashMap::new();
+    for p in postings {
+        let df = p.found as f64;
+        idf.push(((n as f64 - df + 0.5) / (df + 0.5)).ln_1p());
+        for h in p.hits {
+            let idx = h.document.get("chunk_index").and_then(Value::as_u64);
+            let text = h.document.get("text").and_then(Value::as_str);
+            if let (Some(i), Some(t)) = (idx, text) {
+                texts.entry(i as u32).or_insert_with(|| t.to_string());
+            }
+        }
+    }
+    let tokens: HashMap<u32, Vec<String>> = texts
+        .iter()
+        .map(|(&i, t)| (i, t.split_whitespace().map(index_token).collect()))
+        .collect();
+    let avg = tokens.values().map(Vec::len).sum::<usize>() as f64 / tokens.len().max(1) as f64;
+    let mut scored: Vec<(f64, u32)> = tokens
+        .iter()
+        .map(|(&i, toks)| {
+            let norm = 1.2 * (0.25 + 0.75 * toks.len() as f64 / avg.max(1.0));
+            let score = terms
+                .iter()
+                .zip(&idf)
+                .map(|(t, idf)| {
+                    let tf = toks.iter().filter(|x| *x == t).count() as f64;
+                    idf * tf * 2.2 / (tf + norm)
+                })
+                .sum::<f64>();
+            (score, i)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored
+        .into_iter()
+        .take(k)
+        .filter_map(|(score, i)| {
+            Some(Passage {
+                chunk_index: i,
+                text: texts.remove(&i)?,
+                score: score as f32,
+            })
+        })
+        .collect()
 }
 
 impl TypesenseLexicalIndex {
@@ -139,61 +216,56 @@ impl LexicalIndex for TypesenseLexicalIndex {
         query: &str,
         k: usize,
     ) -> Result<Vec<Passage>, StoreError> {
-        let q: String = query
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '\'' {
-                    c
-                } else {
-                    ' '
-                }
-            })
-            .collect();
-        // Stopwords go: Typesense has no IDF to discount them, and when too few documents match
-        // every word it drops words from the right, which would shed "portrait" before "what".
-        let words: Vec<&str> = q.split_whitespace().collect();
-        let content: Vec<&str> = words
+        // Words as Typesense indexes them (lower case, symbols removed); stopwords go, their
+        // postings being most of the book, unless nothing else is left.
+        let mut all: Vec<String> = Vec::new();
+        for t in query.split_whitespace().map(index_token) {
+            if !t.is_empty() && !all.contains(&t) {
+                all.push(t);
+            }
+        }
+        let content: Vec<String> = all
             .iter()
-            .copied()
-            .filter(|w| !crate::text::is_stopword(&w.to_lowercase()))
+            .filter(|t| !crate::text::is_stopword(t))
+            .cloned()
             .collect();
-        let kept = if content.is_empty() { words } else { content };
-        let q = kept.into_iter().take(32).collect::<Vec<_>>().join(" ");
-        if q.is_empty() || k == 0 {
+        let mut terms = if content.is_empty() { all } else { content };
+        terms.truncate(MAX_TERMS);
+        if terms.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
-        let per_page = k.min(250).to_string();
+        let collection = book_id.to_string();
+        let mut searches: Vec<Value> = terms
+            .iter()
+            .map(|t| {
+                json!({"collection": collection, "q": t, "query_by": "text",
+                    "per_page": POSTINGS_PER_TERM, "prefix": false, "num_typos": 0,
+                    "include_fields": "chunk_index,text", "highlight_fields": "none",
+                    "enable_highlight_v1": false})
+            })
+            .collect();
+        searches.push(json!({"collection": collection, "q": "*", "per_page": 0}));
         let resp = self
-            .req(
-                Method::GET,
-                &format!("/collections/{book_id}/documents/search"),
-            )
-            .query(&[
-                ("q", q.as_str()),
-                ("query_by", "text"),
-                ("per_page", per_page.as_str()),
-                ("prefix", "false"),
-                ("drop_tokens_threshold", per_page.as_str()),
-                ("include_fields", "chunk_index,text"),
-                // No highlight markup: a quarter of the response, unused.
-                ("highlight_fields", "none"),
-                ("enable_highlight_v1", "false"),
-            ])
+            .req(Method::POST, "/multi_search")
+            .json(&json!({ "searches": searches }))
             .send()
             .await
             .map_err(err)?;
-        let result: SearchResult = Self::check(resp).await?.json().await.map_err(err)?;
-        Ok(result
-            .hits
-            .into_iter()
-            .filter_map(|h| {
-                Some(Passage {
-                    chunk_index: h.document.get("chunk_index")?.as_u64()? as u32,
-                    text: h.document.get("text")?.as_str()?.to_string(),
-                    score: h.text_match as f32,
-                })
-            })
-            .collect())
+        let results: MultiSearch = Self::check(resp).await?.json().await.map_err(err)?;
+        let mut postings = Vec::with_capacity(results.results.len());
+        for r in results.results {
+            match (&r.error, r.code) {
+                (Some(e), Some(404)) => {
+                    return Err(StoreError::NotFound(format!("typesense: {e}")))
+                }
+                (Some(e), _) => return Err(err(e)),
+                _ => postings.push(r),
+            }
+        }
+        let Some(all) = postings.pop() else {
+            return Err(err("multi_search answered no results"));
+        };
+        Ok(bm25(&terms, postings, all.found, k))
     }
 
     async fn document_ids(&self, book_id: Uuid) -> Result<Option<Vec<String>>, StoreError> {
