@@ -32,9 +32,11 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 
 /// Query words searched (one posting list each).
 const MAX_TERMS: usize = 32;
-/// Passages fetched per query word: all of them for the rare words that decide BM25, the first
+/// Passages listed per query word: all of them for the rare words that decide BM25, the first
 /// ones for common words, whose weight is small.
 const POSTINGS_PER_TERM: usize = 100;
+/// Passages fetched whole and ranked by BM25 (at least; three times the answer's size).
+const MIN_CANDIDATES: usize = 40;
 
 #[derive(Deserialize)]
 struct MultiSearch {
@@ -66,21 +68,16 @@ fn index_token(w: &str) -> String {
         .collect()
 }
 
-/// Okapi BM25 (k1 1.2, b 0.75) of the passages in `postings` (one list per term, in `terms`
-/// order) among `n` passages; the best `k`, ties by chunk index.
-fn bm25(terms: &[String], postings: Vec<SearchResult>, n: usize, k: usize) -> Vec<Passage> {
+/// Okapi BM25 (k1 1.2, b 0.75) of the passages in `hits` for `terms` weighted by `idf`; the
+/// best `k`, ties by chunk index.
+fn bm25(terms: &[String], idf: &[f64], hits: Vec<Hit>, k: usize) -> Vec<Passage> {
     use std::collections::HashMap;
-    let mut idf = Vec::with_capacity(terms.len());
     let mut texts: HashMap<u32, String> = HashMap::new();
-    for p in postings {
-        let df = p.found as f64;
-        idf.push(((n as f64 - df + 0.5) / (df + 0.5)).ln_1p());
-        for h in p.hits {
-            let idx = h.document.get("chunk_index").and_then(Value::as_u64);
-            let text = h.document.get("text").and_then(Value::as_str);
-            if let (Some(i), Some(t)) = (idx, text) {
-                texts.entry(i as u32).or_insert_with(|| t.to_string());
-            }
+    for h in hits {
+        let idx = h.document.get("chunk_index").and_then(Value::as_u64);
+        let text = h.document.get("text").and_then(Value::as_str);
+        if let (Some(i), Some(t)) = (idx, text) {
+            texts.entry(i as u32).or_insert_with(|| t.to_string());
         }
     }
     let tokens: HashMap<u32, Vec<String>> = texts
@@ -94,7 +91,7 @@ fn bm25(terms: &[String], postings: Vec<SearchResult>, n: usize, k: usize) -> Ve
             let norm = 1.2 * (0.25 + 0.75 * toks.len() as f64 / avg.max(1.0));
             let score = terms
                 .iter()
-                .zip(&idf)
+                .zip(idf)
                 .map(|(t, idf)| {
                     let tf = toks.iter().filter(|x| *x == t).count() as f64;
                     idf * tf * 2.2 / (tf + norm)
@@ -240,7 +237,7 @@ impl LexicalIndex for TypesenseLexicalIndex {
             .map(|t| {
                 json!({"collection": collection, "q": t, "query_by": "text",
                     "per_page": POSTINGS_PER_TERM, "prefix": false, "num_typos": 0,
-                    "include_fields": "chunk_index,text", "highlight_fields": "none",
+                    "include_fields": "chunk_index", "highlight_fields": "none",
                     "enable_highlight_v1": false})
             })
             .collect();
@@ -265,7 +262,49 @@ impl LexicalIndex for TypesenseLexicalIndex {
         let Some(all) = postings.pop() else {
             return Err(err("multi_search answered no results"));
         };
-        Ok(bm25(&terms, postings, all.found, k))
+        // The passages holding the rarest words (summed IDF) are fetched whole and ranked by
+        // BM25 with their term counts: a few dozen texts instead of every posting's.
+        let n = all.found as f64;
+        let idf: Vec<f64> = postings
+            .iter()
+            .map(|p| ((n - p.found as f64 + 0.5) / (p.found as f64 + 0.5)).ln_1p())
+            .collect();
+        let mut weight: std::collections::HashMap<u64, f64> = Default::default();
+        for (p, w) in postings.iter().zip(&idf) {
+            for h in &p.hits {
+                if let Some(i) = h.document.get("chunk_index").and_then(Value::as_u64) {
+                    *weight.entry(i).or_default() += w;
+                }
+            }
+        }
+        let mut candidates: Vec<(f64, u64)> = weight.into_iter().map(|(i, w)| (w, i)).collect();
+        candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        candidates.truncate((3 * k).max(MIN_CANDIDATES));
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = candidates
+            .iter()
+            .map(|(_, i)| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let per_page = candidates.len().to_string();
+        let resp = self
+            .req(
+                Method::GET,
+                &format!("/collections/{book_id}/documents/search"),
+            )
+            .query(&[
+                ("q", "*"),
+                ("filter_by", &format!("chunk_index:[{ids}]")),
+                ("per_page", &per_page),
+                ("include_fields", "chunk_index,text"),
+            ])
+            .send()
+            .await
+            .map_err(err)?;
+        let found: SearchResult = Self::check(resp).await?.json().await.map_err(err)?;
+        Ok(bm25(&terms, &idf, found.hits, k))
     }
 
     async fn document_ids(&self, book_id: Uuid) -> Result<Option<Vec<String>>, StoreError> {
