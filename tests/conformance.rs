@@ -782,6 +782,9 @@ async fn reader_questions_rank_by_rare_words(ix: &dyn LexicalIndex) {
         hits.windows(2).all(|w| w[0].score >= w[1].score),
         "{hits:?}"
     );
+    // a search deeper than the passages there are answers them all, best first
+    let deep = ix.search(book, q, 100).await.unwrap();
+    assert_eq!(deep.first().map(|h| h.chunk_index), Some(3), "{deep:?}");
     ix.recreate(book).await.unwrap();
 }
 

@@ -85,7 +85,7 @@ impl Hits {
 
 /// Retrieval quality on the app's configured embedder, stores and reranker: each book is
 /// chunked, embedded and indexed by the ingestion stages, each question goes through the chat
-/// path's query (`rewrite::local`), `retrieve` and fusion; a hit is the answer's text inside a
+/// path's query for a first message (`rewrite::standalone`), `retrieve` and fusion; a hit is the answer's text inside a
 /// returned passage. Also reports indexing speed and the query embedding's latency.
 pub async fn retrieval(questions: &Path, books: &Path, config: Config) -> anyhow::Result<Value> {
     use shared::chat::{fuse, retrieve, rewrite};

@@ -129,8 +129,7 @@ pub async fn serve(embedder: Arc<dyn Embedder>, addr: SocketAddr) -> anyhow::Res
 /// `falsafa serve-embeddings`: loads the model `config` names (`EMBEDDING_MODEL`, default
 /// all-MiniLM-L6-v2; `EMBEDDING_MODEL_PATH` or the data directory's cache) and serves it.
 pub async fn run(config: &shared::Config, addr: SocketAddr) -> anyhow::Result<()> {
-    let name = std::env::var("EMBEDDING_MODEL")
-        .unwrap_or_else(|_| shared::config::DEFAULT_LOCAL_EMBEDDING_MODEL.into());
+    let name = crate::local::local_model_name();
     let embedder = shared::adapters::local_embedder::LocalEmbedder::open(
         &name,
         config.embedding.model_path.as_deref(),

@@ -104,18 +104,16 @@ pub fn keyed_client(api_key: &str, idle_per_host: usize) -> anyhow::Result<reqwe
 #[cfg(feature = "local-embedder")]
 pub fn prefer_local_embedder(config: &mut shared::config::Config) {
     if std::env::var_os("EMBEDDING_PROVIDER").is_none() {
-        let name = std::env::var("EMBEDDING_MODEL").ok();
-        use_local_embedder_if_present(config, name);
+        use_local_embedder_if_present(config, local_model_name());
     }
 }
 
-/// Switches `config` to the in-process embedder (model `name`, default all-MiniLM-L6-v2) when
-/// its weights are present without fetching.
+/// Switches `config` to the in-process embedder (model `name`) when its weights are present
+/// without fetching.
 #[cfg(feature = "local-embedder")]
-fn use_local_embedder_if_present(config: &mut shared::config::Config, name: Option<String>) {
+fn use_local_embedder_if_present(config: &mut shared::config::Config, name: String) {
     use shared::config::EmbeddingProvider;
     let e = &mut config.embedding;
-    let name = name.unwrap_or_else(|| shared::config::DEFAULT_LOCAL_EMBEDDING_MODEL.into());
     if let Some(dir) =
         shared::adapters::local_embedder::present(&name, e.model_path.as_deref(), &config.data_dir)
     {
@@ -123,6 +121,13 @@ fn use_local_embedder_if_present(config: &mut shared::config::Config, name: Opti
         e.model = name;
         e.model_path = Some(dir);
     }
+}
+
+/// The in-process embedder's model: `EMBEDDING_MODEL`, default all-MiniLM-L6-v2.
+#[cfg(feature = "local-embedder")]
+pub fn local_model_name() -> String {
+    std::env::var("EMBEDDING_MODEL")
+        .unwrap_or_else(|_| shared::config::DEFAULT_LOCAL_EMBEDDING_MODEL.into())
 }
 
 /// Without the local-embedder feature the configured embedder stays.
@@ -160,13 +165,13 @@ pub fn warn_about_stand_ins(config: &shared::config::Config) {
 #[cfg(all(test, feature = "local-embedder"))]
 mod tests {
     use super::*;
-    use shared::config::{Config, EmbeddingProvider};
+    use shared::config::{Config, EmbeddingProvider, DEFAULT_LOCAL_EMBEDDING_MODEL};
 
     #[test]
     fn the_local_embedder_is_the_default_only_when_its_weights_are_here() {
         let data = tempfile::tempdir().unwrap();
         let mut c = Config::embedded(data.path());
-        use_local_embedder_if_present(&mut c, None);
+        use_local_embedder_if_present(&mut c, DEFAULT_LOCAL_EMBEDDING_MODEL.into());
         assert_eq!(
             c.embedding.provider,
             EmbeddingProvider::Hashing,
@@ -180,14 +185,14 @@ mod tests {
         for f in ["config.json", "tokenizer.json"] {
             std::fs::write(dir.join(f), "{}").unwrap();
         }
-        use_local_embedder_if_present(&mut c, Some(name.into()));
+        use_local_embedder_if_present(&mut c, name.into());
         assert_eq!(
             c.embedding.provider,
             EmbeddingProvider::Hashing,
             "incomplete"
         );
         std::fs::write(dir.join("model.safetensors"), "").unwrap();
-        use_local_embedder_if_present(&mut c, Some(name.into()));
+        use_local_embedder_if_present(&mut c, name.into());
         assert_eq!(c.embedding.provider, EmbeddingProvider::Local);
         assert_eq!(c.embedding.model, name);
         assert_eq!(c.embedding.model_path.as_deref(), Some(dir.as_path()));
@@ -195,7 +200,7 @@ mod tests {
         // a named directory that lacks the files is not used, nor is the cache then
         let mut c = Config::embedded(data.path());
         c.embedding.model_path = Some(data.path().join("nowhere"));
-        use_local_embedder_if_present(&mut c, Some(name.into()));
+        use_local_embedder_if_present(&mut c, name.into());
         assert_eq!(c.embedding.provider, EmbeddingProvider::Hashing);
     }
 }

@@ -3,8 +3,10 @@
 //! Search is BM25 computed here over Typesense's postings: Typesense 0.24 ranks by matched
 //! tokens without IDF, and drops a long question's words from the right until enough passages
 //! match, so a reader's question scored 0.40 top-5 against tantivy's 0.75 (BENCHMARKS.md). One
-//! `multi_search` asks, per query word, for the passages holding it and how many do. Plain HTTP on the workspace's reqwest: five endpoints do not
-//! justify a second HTTP stack (the official crate's generated client brings its own).
+//! `multi_search` lists, per query word, the passages holding it and how many do; the passages
+//! with the rarest words are then fetched whole and ranked. Plain HTTP on the workspace's
+//! reqwest: five endpoints do not justify a second HTTP stack (the official crate's generated
+//! client brings its own).
 
 use std::time::Duration;
 
@@ -37,6 +39,8 @@ const MAX_TERMS: usize = 32;
 const POSTINGS_PER_TERM: usize = 100;
 /// Passages fetched whole and ranked by BM25 (at least; three times the answer's size).
 const MIN_CANDIDATES: usize = 40;
+/// Typesense's largest page.
+const MAX_PAGE: usize = 250;
 
 #[derive(Deserialize)]
 struct MultiSearch {
@@ -66,6 +70,41 @@ fn index_token(w: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// The query's words as Typesense indexes them (lower case, symbols removed), each once, at most
+/// `MAX_TERMS`; stopwords go, their postings being most of the book, unless nothing else is left.
+fn query_terms(query: &str) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for t in query.split_whitespace().map(index_token) {
+        if !t.is_empty() && !all.contains(&t) {
+            all.push(t);
+        }
+    }
+    let content: Vec<String> = all
+        .iter()
+        .filter(|t| !crate::text::is_stopword(t))
+        .cloned()
+        .collect();
+    let mut terms = if content.is_empty() { all } else { content };
+    terms.truncate(MAX_TERMS);
+    terms
+}
+
+/// The `n` passages holding the rarest query words (summed IDF over the words' postings), best
+/// first: the ones worth fetching whole and ranking by BM25 with their term counts.
+fn rarest(postings: &[SearchResult], idf: &[f64], n: usize) -> Vec<u64> {
+    let mut weight: std::collections::HashMap<u64, f64> = Default::default();
+    for (p, w) in postings.iter().zip(idf) {
+        for h in &p.hits {
+            if let Some(i) = h.document.get("chunk_index").and_then(Value::as_u64) {
+                *weight.entry(i).or_default() += w;
+            }
+        }
+    }
+    let mut ranked: Vec<(f64, u64)> = weight.into_iter().map(|(i, w)| (w, i)).collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.into_iter().take(n).map(|(_, i)| i).collect()
 }
 
 /// Okapi BM25 (k1 1.2, b 0.75) of the passages in `hits` for `terms` weighted by `idf`; the
@@ -213,21 +252,7 @@ impl LexicalIndex for TypesenseLexicalIndex {
         query: &str,
         k: usize,
     ) -> Result<Vec<Passage>, StoreError> {
-        // Words as Typesense indexes them (lower case, symbols removed); stopwords go, their
-        // postings being most of the book, unless nothing else is left.
-        let mut all: Vec<String> = Vec::new();
-        for t in query.split_whitespace().map(index_token) {
-            if !t.is_empty() && !all.contains(&t) {
-                all.push(t);
-            }
-        }
-        let content: Vec<String> = all
-            .iter()
-            .filter(|t| !crate::text::is_stopword(t))
-            .cloned()
-            .collect();
-        let mut terms = if content.is_empty() { all } else { content };
-        terms.truncate(MAX_TERMS);
+        let terms = query_terms(query);
         if terms.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
@@ -262,30 +287,18 @@ impl LexicalIndex for TypesenseLexicalIndex {
         let Some(all) = postings.pop() else {
             return Err(err("multi_search answered no results"));
         };
-        // The passages holding the rarest words (summed IDF) are fetched whole and ranked by
-        // BM25 with their term counts: a few dozen texts instead of every posting's.
         let n = all.found as f64;
         let idf: Vec<f64> = postings
             .iter()
             .map(|p| ((n - p.found as f64 + 0.5) / (p.found as f64 + 0.5)).ln_1p())
             .collect();
-        let mut weight: std::collections::HashMap<u64, f64> = Default::default();
-        for (p, w) in postings.iter().zip(&idf) {
-            for h in &p.hits {
-                if let Some(i) = h.document.get("chunk_index").and_then(Value::as_u64) {
-                    *weight.entry(i).or_default() += w;
-                }
-            }
-        }
-        let mut candidates: Vec<(f64, u64)> = weight.into_iter().map(|(i, w)| (w, i)).collect();
-        candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        candidates.truncate((3 * k).max(MIN_CANDIDATES));
+        let candidates = rarest(&postings, &idf, (3 * k).clamp(MIN_CANDIDATES, MAX_PAGE));
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
         let ids = candidates
             .iter()
-            .map(|(_, i)| i.to_string())
+            .map(u64::to_string)
             .collect::<Vec<_>>()
             .join(",");
         let per_page = candidates.len().to_string();
