@@ -44,6 +44,9 @@ struct FormEvidence {
     article: usize,
     male: usize,
     female: usize,
+    /// What the pronouns firmly say of the form's given name used alone ("Brett" is a
+    /// woman in this book, whatever the census says of the name).
+    given_voted: Option<Gender>,
 }
 
 impl FormEvidence {
@@ -65,7 +68,10 @@ impl FormEvidence {
         // the given name, untitled ("Edward") or after a title of no gender ("Reverend Edward
         // Casaubon"); "Mr. Tom" and "Miss Jo" have the title's
         let given = (key.title.is_none() || key.words.len() >= 2)
-            .then(|| lexicon::given_name_gender(&key.words[0]))
+            .then(|| {
+                self.given_voted
+                    .or_else(|| lexicon::given_name_gender(&key.words[0]))
+            })
             .flatten();
         // a form's own pronouns follow one in ten of its uses, at least
         let few = (self.count / 10).max(3);
@@ -409,7 +415,9 @@ impl Index {
             Ok(None)
         };
         // A bare surname is a man's ("Pontellier" is Léonce, not Edna), unless only women
-        // bear it.
+        // bear it and one of them is not only a wife ("Poole" for Grace Poole, "Lucilla" for
+        // "Miss Lucilla"): a woman known only as "Mrs. Braddocks" lends her husband's bare
+        // name to nobody.
         let surname = || {
             let fit = self.fitting(self.by_surname.get(w), key, ev);
             let men: Vec<usize> = fit
@@ -417,6 +425,14 @@ impl Index {
                 .copied()
                 .filter(|&e| ents[e].gender != Some(Gender::Female))
                 .collect();
+            let wife_only = |e: usize| {
+                ents[e].given.is_none()
+                    && !ents[e].titles.is_empty()
+                    && ents[e].titles.iter().all(|t| *t == TitleClass::Mrs)
+            };
+            if men.is_empty() && fit.iter().all(|&e| wife_only(e)) {
+                return Ok(None);
+            }
             one(if men.is_empty() { &fit } else { &men }, ents)
         };
         // A known surname is looked up as one first ("Archer" is Newland Archer, not a
@@ -428,13 +444,24 @@ impl Index {
         } else {
             [&given, &nick, &surname]
         };
+        // The first lookup that finds anyone decides, unless it finds several: then every
+        // lookup's candidates together, one of whom may still dominate ("Newland" is Newland
+        // Archer, named fifty times, not a "Vandie Newland" named once).
+        let mut pooled: Vec<usize> = Vec::new();
         for f in order {
             match f() {
                 Ok(None) => continue,
-                r => return r,
+                Ok(Some(e)) if pooled.is_empty() => return Ok(Some(e)),
+                Ok(Some(e)) => pooled.push(e),
+                Err(cands) => pooled.extend(cands),
             }
         }
-        Ok(None)
+        pooled.sort_unstable();
+        pooled.dedup();
+        match pooled.as_slice() {
+            [] => Ok(None),
+            _ => one(&pooled, ents),
+        }
     }
 }
 
@@ -450,6 +477,11 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
         .filter(|(k, _)| k.title.is_none() && k.words.len() == 1)
         .filter_map(|(k, ev)| Some((k.words[0].clone(), ev.voted((ev.count / 20).max(5), 4)?)))
         .collect();
+    for (k, ev) in keys.iter_mut() {
+        if k.words.len() >= 2 {
+            ev.given_voted = lone_gender.get(&k.words[0]).copied();
+        }
+    }
     // Most specific first: more words, then titled, then frequency; ties by text for determinism.
     keys.sort_by(|a, b| {
         b.0.words
@@ -474,7 +506,10 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
         // Mingott") is neither him nor anyone called by that given name.
         let wife_form = key.title == Some(TitleClass::Mrs)
             && words.len() >= 2
-            && lexicon::given_name_gender(&words[0]) != Some(Gender::Female);
+            && ev
+                .given_voted
+                .or_else(|| lexicon::given_name_gender(&words[0]))
+                != Some(Gender::Female);
         let mut ambiguous = false;
         let target = match (words.len(), key.title) {
             (2.., _) => ix.full_name(&key, &ev, wife_form),
@@ -600,6 +635,15 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
                 .or_default()
                 .extend(ev.sentences.iter().copied());
         }
+        tracing::debug!(
+            target: "extract::cluster",
+            form = %ev.surface,
+            count = ev.count,
+            joined = target.is_some(),
+            entity = idx,
+            gender = ?e.gender,
+            "form clustered"
+        );
         *e.forms.entry(ev.surface).or_default() += ev.count;
         assignment.insert(key, idx);
     }

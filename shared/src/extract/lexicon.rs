@@ -502,6 +502,10 @@ pub fn is_never_name(w: &str) -> bool {
             "t",
             "m",
             "mrs.",
+            // plural titles name a group: "Messrs. Smith", "Mesdames Callendar and Lesley"
+            "messrs",
+            "mesdames",
+            "messieurs",
             "street",
             "mercy",
             "gracious",

@@ -88,6 +88,11 @@ impl CaseStats {
         s
     }
 
+    /// How often the book writes `w` (lower case) with a capital inside a sentence.
+    pub fn capitalised(&self, w: &str) -> u32 {
+        self.cap_mid.get(w).copied().unwrap_or(0)
+    }
+
     /// Whether a capitalised occurrence of `w` can be part of a name. At a sentence start the
     /// capital proves nothing: the word must be a name elsewhere, or be followed by a name word
     /// or a verb of speech or action (`evidence_after`), and never be written in lower case.
@@ -122,6 +127,16 @@ impl CaseStats {
         }
         let cap = *self.cap_mid.get(w).unwrap_or(&0);
         let low = *self.lower.get(w).unwrap_or(&0);
+        // "Unluckily Aziz hit him": an adverb opening a sentence is not a name, however rare
+        if sent_start
+            && cap == 0
+            && w.len() > 4
+            && w.ends_with("ly")
+            && !lexicon::is_given_name(w)
+            && !lexicon::is_surname(w)
+        {
+            return false;
+        }
         if sent_start {
             (cap >= 1 && low * 4 <= cap) || (evidence_after && low == 0)
         } else {

@@ -122,10 +122,28 @@ pub fn analyse(text: &str) -> Analysis {
                     .is_some_and(|stem| surnames.contains(stem))
         })
         .collect();
+    // A plural whose singular the book also writes as a name is a people or a group
+    // ("Hindus" beside "Hindu", "the Basques"), unless it is a name in its own right.
+    let group: Vec<bool> = clusters
+        .entities
+        .iter()
+        .map(|ent| {
+            let [w] = ent.full.as_slice() else {
+                return false;
+            };
+            ent.titles.is_empty()
+                && w.len() > 4
+                && !w.ends_with("ss")
+                && !lexicon::is_given_name(w)
+                && !lexicon::is_surname(w)
+                && w.strip_suffix('s')
+                    .is_some_and(|stem| stats.capitalised(stem) >= 1)
+        })
+        .collect();
     // Families ("the Elphbergs") and words several characters share are not characters.
     let is_person: Vec<bool> = (0..n)
         .map(|e| {
-            if family[e] || clusters.entities[e].ambiguous {
+            if family[e] || group[e] || clusters.entities[e].ambiguous {
                 return false;
             }
             let s = &es[e];
