@@ -205,6 +205,27 @@ pub fn mention_starts(mentions: &[Mention]) -> HashSet<usize> {
 /// says nothing of the Caterpillar).
 pub fn pronoun_after(toks: &[Token], m: &Mention, starts: &HashSet<usize>) -> Option<Gender> {
     let sent = toks[m.tok].sent;
+    // Only a name in the subject's place votes (after a stop, a comma or a word that opens a
+    // clause): "told Doctor Mandelet she would walk" is about the one who told him, and "the
+    // Rabbit" after a verb is its object.
+    let first = if m.title.is_some() {
+        m.tok.saturating_sub(2)
+    } else {
+        m.tok
+    };
+    let object = (0..first)
+        .rev()
+        .map(|p| &toks[p])
+        .find(|p| p.text != ".")
+        .is_some_and(|p| {
+            p.kind == Kind::Word
+                && p.sent == sent
+                && p.text.starts_with(char::is_lowercase)
+                && !opens_clause(&p.text.to_lowercase())
+        });
+    if object {
+        return None;
+    }
     for (j, t) in toks
         .iter()
         .enumerate()
@@ -221,12 +242,126 @@ pub fn pronoun_after(toks: &[Token], m: &Mention, starts: &HashSet<usize>) -> Op
         // "him" is most often someone else, the object of what the named one did
         match t.text.to_lowercase().as_str() {
             "he" | "his" | "himself" => return Some(Gender::Male),
+            // "her hand" is hers; "looked at her." is someone else's, as "him" would be
+            "her" if !possessive_next(toks.get(j + 1)) => return None,
             "she" | "her" | "hers" | "herself" => return Some(Gender::Female),
             "it" | "its" | "itself" => return None,
             _ => {}
         }
     }
     None
+}
+
+/// Words after which a name may be the subject of what follows ("and Emma said", "when he…").
+fn opens_clause(w: &str) -> bool {
+    matches!(
+        w,
+        "and"
+            | "but"
+            | "or"
+            | "nor"
+            | "yet"
+            | "so"
+            | "then"
+            | "when"
+            | "while"
+            | "whilst"
+            | "as"
+            | "if"
+            | "though"
+            | "although"
+            | "because"
+            | "since"
+            | "until"
+            | "till"
+            | "before"
+            | "after"
+            | "that"
+            | "where"
+            | "whereupon"
+            | "unless"
+            | "whether"
+            | "once"
+            | "now"
+            | "perhaps"
+            | "still"
+            | "only"
+            | "even"
+            | "indeed"
+            | "suddenly"
+            | "presently"
+            | "meanwhile"
+            | "poor"
+            | "old"
+            | "young"
+            | "little"
+            | "dear"
+            | "said"
+            | "cried"
+            | "replied"
+            | "asked"
+            | "answered"
+            | "exclaimed"
+    )
+}
+
+/// Whether the word after "her" makes it a possessive ("her hand", "her own"), not an object.
+fn possessive_next(next: Option<&Token>) -> bool {
+    next.is_some_and(|n| {
+        n.kind == Kind::Word
+            && n.text.starts_with(char::is_lowercase)
+            && !matches!(
+                n.text,
+                "a" | "an"
+                    | "the"
+                    | "that"
+                    | "this"
+                    | "to"
+                    | "and"
+                    | "or"
+                    | "but"
+                    | "in"
+                    | "on"
+                    | "at"
+                    | "for"
+                    | "with"
+                    | "from"
+                    | "by"
+                    | "of"
+                    | "as"
+                    | "if"
+                    | "so"
+                    | "up"
+                    | "out"
+                    | "off"
+                    | "down"
+                    | "again"
+                    | "back"
+                    | "away"
+                    | "into"
+                    | "there"
+                    | "here"
+                    | "now"
+                    | "then"
+                    | "when"
+                    | "not"
+                    | "all"
+                    | "what"
+                    | "how"
+                    | "why"
+                    | "about"
+                    | "over"
+                    | "is"
+                    | "was"
+                    | "he"
+                    | "she"
+                    | "it"
+                    | "they"
+                    | "i"
+                    | "you"
+                    | "we"
+            )
+    })
 }
 
 fn evidence(
@@ -315,7 +450,13 @@ impl Index {
     fn full_name(&self, key: &FormKey, ev: &FormEvidence, wife_form: bool) -> Option<usize> {
         let words = &key.words;
         let ents = &self.entities;
-        let fits = |e: usize| ents[e].accepts(key, ev) && (!wife_form || ents[e].given.is_none());
+        // A wife named after her husband ("Mrs. Newland Archer") is not him: his untitled
+        // name does not join her.
+        let fits = |e: usize| {
+            ents[e].accepts(key, ev)
+                && (!wife_form || ents[e].given.is_none())
+                && !(ents[e].wife_form && key.title.is_none())
+        };
         if let Some(e) = self
             .by_full
             .get(words)

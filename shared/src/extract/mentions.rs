@@ -223,7 +223,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             }
         }
         // Name words.
-        let mut words = Vec::new();
+        let mut words: Vec<String> = Vec::new();
         let mut k = j;
         while let Some(w) = word_at(k) {
             let lw = lower(w.text);
@@ -293,6 +293,16 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                     .is_some_and(|p| matches!(p.text, "," | "!"))
                 && !stats.lower.contains_key(&lw);
             let nameish = stats.name_like(&lw, w.sent_start && first, evidence_after || vocative);
+            // "make Mrs. Rushworth Maria Bertram again": a titled surname, then a given name
+            // opening another full name, are two people side by side
+            let second_name = title.is_some()
+                && words.len() == 1
+                && !lexicon::is_given_name(&words[0].to_lowercase())
+                && lexicon::is_given_name(&lw)
+                && next_is_name;
+            if second_name {
+                break;
+            }
             if is_capitalised(w.text)
                 && (first || !lexicon::is_never_name(&lw))
                 && (title.is_some()

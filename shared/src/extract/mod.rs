@@ -128,10 +128,12 @@ pub fn analyse(text: &str) -> Analysis {
         .entities
         .iter()
         .map(|ent| {
-            let [w] = ent.full.as_slice() else {
+            // the last word is the plural: "the Well-Qualified Indians" are a group too
+            let (Some(w), Some(first)) = (ent.full.last(), ent.full.first()) else {
                 return false;
             };
             ent.titles.is_empty()
+                && (ent.full.len() == 1 || !lexicon::is_given_name(first))
                 && w.len() > 4
                 && !w.ends_with("ss")
                 && !lexicon::is_given_name(w)
