@@ -100,6 +100,8 @@ pub struct Entity {
     /// Titles seen before a full name ("Mr. John Knightley"): where two could be "Mr.
     /// Knightley", the book qualifies this one with a given name to tell him from the other.
     pub titled_full: Vec<String>,
+    /// Every given name its full names were written with ("William", "Bill").
+    pub givens: Vec<String>,
     /// A word several characters share, standing for none of them.
     pub ambiguous: bool,
     /// Named as a married woman by her husband's name ("Mrs. John Knightley").
@@ -479,12 +481,19 @@ impl Index {
         // "Edward Fairfax Rochester" ~ "Edward Rochester": same first and last word; "Jim Vane"
         // ~ "James Vane" by nickname, unless the longer form is a titled one's (father and son
         // share names: "Sir Thomas Bertram" is not "Tom Bertram").
+        // Under the same title the nickname is the same man ("Mr. Bill Sikes", "Mr. William
+        // Sikes"), and a given name once joined answers again ("Bill Sikes").
         let f = &words[0];
+        let same_title = |e: usize| {
+            key.title_word
+                .as_ref()
+                .is_some_and(|t| ents[e].titled_full.contains(t))
+        };
         holders.iter().copied().find(|&e| {
             fits(e)
-                && ents[e].given.as_ref().is_some_and(|g| {
+                && ents[e].givens.iter().any(|g| {
                     g == f
-                        || (ents[e].titled_full.is_empty()
+                        || ((ents[e].titled_full.is_empty() || same_title(e))
                             && (lexicon::nickname_targets(f).contains(&g.as_str())
                                 || lexicon::nickname_targets(g).contains(&f.as_str())))
                 })
@@ -514,10 +523,21 @@ impl Index {
             .collect();
         // Two or more it could be (a family): not the one the book tells apart by given name
         // ("Miss Elliot" is the eldest daughter, not the one written "Miss Anne Elliot").
+        // (A one-off form that is no known name, a dialect "Bister Sikes", tells no one apart.)
         let fit: Vec<usize> = if fit.len() >= 2 {
-            fit.into_iter()
+            let untold: Vec<usize> = fit
+                .iter()
+                .copied()
                 .filter(|&e| !ents[e].titled_full.contains(&t))
-                .collect()
+                .collect();
+            let someone = |e: usize| {
+                ents[e].count >= 2 || ents[e].givens.iter().any(|g| lexicon::is_given_name(g))
+            };
+            if untold.iter().any(|&e| someone(e)) {
+                untold
+            } else {
+                fit
+            }
         } else {
             fit
         };
@@ -762,6 +782,10 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
         if words.len() >= 2 && key.title.is_none() {
             e.has_full_name = true;
         }
+        let new_given = words.len() >= 2 && !wife_form && !e.givens.contains(&words[0]);
+        if new_given {
+            e.givens.push(words[0].clone());
+        }
         if words.len() > e.full.len() {
             e.full = words.clone();
         }
@@ -786,6 +810,13 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
             "form clustered"
         );
         *e.forms.entry(ev.surface).or_default() += ev.count;
+        // a given name a joined full name brings ("Bill" of "Mr. Bill Sikes") finds them too
+        if new_given && target.is_some() {
+            let list = ix.by_given.entry(words[0].clone()).or_default();
+            if !list.contains(&idx) {
+                list.push(idx);
+            }
+        }
         assignment.insert(key, idx);
     }
     Clusters {
