@@ -210,21 +210,17 @@ pub fn pronoun_after(toks: &[Token], m: &Mention, starts: &HashSet<usize>) -> Op
     // Only a name in the subject's place votes (after a stop, a comma or a word that opens a
     // clause): "told Doctor Mandelet she would walk" is about the one who told him, and "the
     // Rabbit" after a verb is its object.
-    let first = if m.title.is_some() {
-        m.tok.saturating_sub(2)
-    } else {
-        m.tok
+    let first = match m.title {
+        Some(_) if m.tok >= 2 && toks[m.tok - 1].text == "." => m.tok - 2,
+        Some(_) => m.tok.saturating_sub(1),
+        None => m.tok,
     };
-    let object = (0..first)
-        .rev()
-        .map(|p| &toks[p])
-        .find(|p| p.text != ".")
-        .is_some_and(|p| {
-            p.kind == Kind::Word
-                && p.sent == sent
-                && p.text.starts_with(char::is_lowercase)
-                && !opens_clause(&p.text.to_lowercase())
-        });
+    let object = first.checked_sub(1).map(|p| &toks[p]).is_some_and(|p| {
+        p.kind == Kind::Word
+            && p.sent == sent
+            && p.text.starts_with(char::is_lowercase)
+            && !opens_clause(&p.text.to_lowercase())
+    });
     if object {
         return None;
     }
@@ -600,28 +596,39 @@ impl Index {
         // "Archer Madeira"); anything else as a given name first.
         let surname_first = !lexicon::is_given_name(w) && lexicon::is_surname(w);
         type Lookup<'a> = &'a dyn Fn() -> Result<Option<usize>, Vec<usize>>;
-        let order: [Lookup; 3] = if surname_first {
-            [&surname, &given, &nick]
+        // (the lookup that reads the word as an exact given name, which no other overrules)
+        let order: [(bool, Lookup); 3] = if surname_first {
+            [(false, &surname), (true, &given), (false, &nick)]
         } else {
-            [&given, &nick, &surname]
+            [(true, &given), (false, &nick), (false, &surname)]
         };
-        // The first lookup that finds anyone decides, unless it finds several: then every
-        // lookup's candidates together, one of whom may still dominate ("Newland" is Newland
-        // Archer, named fifty times, not a "Vandie Newland" named once).
+        // Every lookup's candidates together: one of them may dominate ("Newland" is Newland
+        // Archer, named fifty times, not a "Vandie Newland" named once); else the first
+        // lookup that finds anyone decides.
+        let mut first: Option<Result<Option<usize>, Vec<usize>>> = None;
         let mut pooled: Vec<usize> = Vec::new();
-        for f in order {
+        for (exact, f) in order {
             match f() {
                 Ok(None) => continue,
-                Ok(Some(e)) if pooled.is_empty() => return Ok(Some(e)),
-                Ok(Some(e)) => pooled.push(e),
-                Err(cands) => pooled.extend(cands),
+                Ok(Some(e)) if exact && first.is_none() => return Ok(Some(e)),
+                Ok(Some(e)) => {
+                    first.get_or_insert(Ok(Some(e)));
+                    pooled.push(e);
+                }
+                Err(cands) => {
+                    first.get_or_insert(Err(cands.clone()));
+                    pooled.extend(cands);
+                }
             }
         }
         pooled.sort_unstable();
         pooled.dedup();
-        match pooled.as_slice() {
-            [] => Ok(None),
-            _ => one(&pooled, ents),
+        match (first, one(&pooled, ents)) {
+            (None, _) => Ok(None),
+            (_, Ok(Some(e))) => Ok(Some(e)),
+            // no reading dominates: the first lookup's answer stands
+            (Some(Ok(e)), _) => Ok(e),
+            (Some(Err(_)), r) => r,
         }
     }
 }

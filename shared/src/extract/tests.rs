@@ -360,3 +360,109 @@ fn quotes_go_only_to_clear_speakers_with_offsets_and_confidence() {
         Some("I have been thinking of the sea all morning,")
     );
 }
+
+#[test]
+fn a_given_name_that_is_also_a_rare_surname_joins_its_full_name() {
+    // "Newland" style: the lone word fits a once-named "Vandie Harlow" by surname and the
+    // much more used "Harlow Grant" by given name; the dominant one wins.
+    let mut t = String::from("Harlow Grant came in. Vandie Harlow waved once. ");
+    for _ in 0..8 {
+        t.push_str("Harlow Grant smiled. Harlow sat down and he read. ");
+    }
+    let ps = names(&t);
+    let h = find(&ps, "Harlow Grant").expect("Harlow Grant");
+    assert!(h.aliases.contains(&"Harlow".to_string()), "{ps:#?}");
+}
+
+#[test]
+fn opening_adverbs_and_plural_titles_are_not_names() {
+    let t = "Unluckily Dobbin fell. Dobbin rose and he laughed. Dobbin said he was fine. \
+             Mesdames Orley and Pratt were shocked. Mrs. Orley said so. Mrs. Orley left.";
+    let ps = names(t);
+    assert!(find(&ps, "Dobbin").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Unluckily Dobbin").is_none(), "{ps:#?}");
+    assert!(
+        !ps.iter().any(|p| p.name.starts_with("Mesdames")),
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn the_plural_of_a_name_word_is_a_group() {
+    let t = "The Zorvans came over the hill. A Zorvan guard spoke. The Zorvans shouted. \
+             Kemal watched the Zorvans and he waited. Kemal said the Zorvans were many.";
+    let ps = names(t);
+    assert!(find(&ps, "Kemal").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Zorvans").is_none(), "{ps:#?}");
+}
+
+#[test]
+fn a_wife_known_only_by_title_lends_no_bare_surname() {
+    let t = "Mrs. Quillby was kind. Mrs. Quillby laughed. Quillby said he was tired. \
+             Quillby went out and he slammed the door. Quillby came back.";
+    let ps = names(t);
+    let mrs = find(&ps, "Mrs. Quillby").expect("Mrs. Quillby");
+    assert!(!mrs.aliases.contains(&"Quillby".to_string()), "{ps:#?}");
+    assert!(
+        ps.iter().any(|p| p.name == "Quillby"),
+        "the husband is his own character: {ps:#?}"
+    );
+}
+
+#[test]
+fn the_books_own_pronouns_decide_a_given_names_gender() {
+    // "Brett" is a man's name in the census; this book's Brett is a woman and a lady.
+    let mut t = String::from("Lady Brett Ashby entered. Brett Ashby laughed. ");
+    for _ in 0..8 {
+        t.push_str("Brett came in and she sat. Brett said she was bored. ");
+    }
+    t.push_str("Lady Ashby left. ");
+    let ps = names(&t);
+    let b = find(&ps, "Brett").expect("Brett");
+    assert_eq!(b.gender, Some(Gender::Female), "{ps:#?}");
+    for alias in ["Brett Ashby", "Lady Ashby"] {
+        assert!(
+            b.name == alias || b.aliases.iter().any(|a| a == alias),
+            "{alias} not joined: {ps:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_titled_surname_then_another_full_name_are_two_people() {
+    let t = "Maria Bertwell smiled. Maria Bertwell married. He would make Mrs. Rushmore \
+             Maria Bertwell again. Mrs. Rushmore laughed. Mrs. Rushmore said nothing.";
+    let ps = names(t);
+    assert!(
+        !ps.iter().any(|p| std::iter::once(&p.name)
+            .chain(&p.aliases)
+            .any(|n| n.contains("Rushmore Maria"))),
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn only_a_name_in_the_subjects_place_votes_on_gender() {
+    let t = "Doctor Pellam came at noon. Doctor Pellam said that he would stay. She told \
+             Doctor Pellam she was well. She thanked Doctor Pellam and she smiled. Edna \
+             asked Doctor Pellam if she might walk. Doctor Pellam nodded and he left. Doctor \
+             Pellam frowned, and he sighed.";
+    let ps = names(t);
+    let d = find(&ps, "Doctor Pellam").expect("Doctor Pellam");
+    assert_eq!(d.gender, Some(Gender::Male), "{ps:#?}");
+}
+
+#[test]
+fn a_nickname_under_the_same_title_is_the_same_man() {
+    let t = "Mr. William Sikorsky knocked. Mr. Bill Sikorsky was rough. Bill Sikorsky swore. \
+             Bister Sikorsky, said the boy. Mr. Sikorsky grinned and he drank. Sikorsky \
+             left. Bill came back and he sat.";
+    let ps = names(t);
+    let b = find(&ps, "Mr. Sikorsky").expect("Mr. Sikorsky");
+    for alias in ["Mr. William Sikorsky", "Bill Sikorsky", "Bill"] {
+        assert!(
+            b.name == alias || b.aliases.iter().any(|a| a == alias),
+            "{alias} not joined: {ps:#?}"
+        );
+    }
+}
