@@ -1144,16 +1144,27 @@ pub fn is_place_preposition(w: &str) -> bool {
     )
 }
 
-/// Nickname → the formal given names it may stand for (`data/nicknames.tsv`).
+/// (nickname, formal given name) pairs: the hand table of common forms (`data/nicknames.tsv`)
+/// and the public English nicknames dataset (`data/nicknames_public.tsv`, Apache-2.0).
+fn nickname_pairs() -> impl Iterator<Item = (&'static str, &'static str)> {
+    data_lines(include_str!("data/nicknames.tsv"))
+        .chain(data_lines(include_str!("data/nicknames_public.tsv")))
+        .filter_map(|l| l.split_once('\t'))
+        .flat_map(|(nick, formal)| formal.split(',').map(move |f| (nick, f.trim())))
+}
+
+/// Nickname → the formal given names it may stand for (both nickname files).
 pub fn nickname_targets(w: &str) -> &'static [&'static str] {
     static M: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
     M.get_or_init(|| {
-        data_lines(include_str!("data/nicknames.tsv"))
-            .filter_map(|l| {
-                let (nick, formal) = l.split_once('\t')?;
-                Some((nick, formal.split(',').map(str::trim).collect()))
-            })
-            .collect()
+        let mut m: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for (nick, formal) in nickname_pairs() {
+            let list = m.entry(nick).or_default();
+            if !list.contains(&formal) {
+                list.push(formal);
+            }
+        }
+        m
     })
     .get(w)
     .map_or(&[], Vec::as_slice)
@@ -1164,11 +1175,10 @@ pub fn nicknames_of(w: &str) -> &'static [&'static str] {
     static M: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
     M.get_or_init(|| {
         let mut m: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
-        for l in data_lines(include_str!("data/nicknames.tsv")) {
-            if let Some((nick, formal)) = l.split_once('\t') {
-                for f in formal.split(',').map(str::trim) {
-                    m.entry(f).or_default().push(nick);
-                }
+        for (nick, formal) in nickname_pairs() {
+            let list = m.entry(formal).or_default();
+            if !list.contains(&nick) {
+                list.push(nick);
             }
         }
         m
