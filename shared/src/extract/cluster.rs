@@ -112,6 +112,26 @@ pub struct Entity {
     sentences: HashMap<String, HashSet<u32>>,
 }
 
+impl Entity {
+    /// A character the book calls only by a bare title ("the Duchess"), used `count` times.
+    pub fn known_by_title(
+        title: &str,
+        class: Option<TitleClass>,
+        surface: String,
+        count: usize,
+    ) -> Entity {
+        Entity {
+            titles: class.into_iter().collect(),
+            title_words: vec![title.to_string()],
+            gender: class.and_then(TitleClass::gender),
+            forms: HashMap::from([(surface, count)]),
+            count,
+            article: count,
+            ..Entity::default()
+        }
+    }
+}
+
 fn is_kin(t: TitleClass) -> bool {
     matches!(t, TitleClass::FemaleKin | TitleClass::MaleKin)
 }

@@ -204,8 +204,22 @@ pub fn analyse(text: &str) -> Analysis {
         .collect();
 
     attribute_pronouns(&toks, &ments, &mention_entity, &is_person, &gender, &mut es);
+    let mut clusters = clusters;
+    let (mut is_person, mut gender) = (is_person, gender);
+    let roles = unheld_titles(&toks, &mut clusters, &is_person);
     let mut mention_at: HashMap<usize, usize> = HashMap::new();
     let mut mention_end: HashMap<usize, (usize, usize)> = HashMap::new();
+    for (e, at) in &roles {
+        es.push(EntityStats::default());
+        is_person.push(true);
+        gender.push(clusters.entities[*e].gender);
+        for &t in at {
+            // "said the Duchess": the article and the title both point at her
+            mention_at.insert(t, *e);
+            mention_at.insert(t - 1, *e);
+            mention_end.insert(t + 1, (*e, t - 1));
+        }
+    }
     for (m, &e) in ments.iter().zip(&mention_entity) {
         if is_person[e] {
             mention_at.insert(m.tok, e);
@@ -384,17 +398,8 @@ fn collect_evidence(
     flush(&mut para_people, es);
 }
 
-/// "the Captain" counts for the one person whose names carry that title; when two or more do,
-/// it is ambiguous and counts for nobody.
-fn resolve_title_refs(
-    toks: &[Token],
-    clusters: &Clusters,
-    is_person: &[bool],
-) -> (Vec<usize>, Vec<Option<String>>) {
-    let n = clusters.entities.len();
-    let mut counts = vec![0usize; n];
-    let mut alias = vec![None; n];
-    let refs = mentions::find_title_refs(toks);
+/// Title word ("captain") → the people whose names carry it ("Captain Wentworth").
+fn title_holders(clusters: &Clusters, is_person: &[bool]) -> HashMap<String, Vec<usize>> {
     let mut holders: HashMap<String, Vec<usize>> = HashMap::new();
     for (e, ent) in clusters.entities.iter().enumerate() {
         if !is_person[e] {
@@ -412,6 +417,63 @@ fn resolve_title_refs(
             }
         }
     }
+    holders
+}
+
+/// Uses of a bare title no named character holds that make it a character of its own.
+const UNHELD_TITLE_MIN: usize = 8;
+
+/// "the Duchess", "the King": a bare title the book uses again and again that no named
+/// character holds is a character of its own, known by it. Returns each one's entity and the
+/// tokens of its uses.
+fn unheld_titles(
+    toks: &[Token],
+    clusters: &mut Clusters,
+    is_person: &[bool],
+) -> Vec<(usize, Vec<usize>)> {
+    let holders = title_holders(clusters, is_person);
+    let mut uses: HashMap<String, Vec<usize>> = HashMap::new();
+    for r in mentions::find_title_refs(toks) {
+        if !holders.contains_key(&r.title) {
+            uses.entry(r.title).or_default().push(r.tok);
+        }
+    }
+    let mut uses: Vec<(String, Vec<usize>)> = uses
+        .into_iter()
+        .filter(|(_, at)| at.len() >= UNHELD_TITLE_MIN)
+        .collect();
+    uses.sort();
+    uses.into_iter()
+        .map(|(title, at)| {
+            let mut word = title.clone();
+            if let Some(c) = word.get_mut(0..1) {
+                c.make_ascii_uppercase();
+            }
+            let surface = format!("the {word}");
+            let class = lexicon::title_class(&title);
+            clusters.entities.push(cluster::Entity::known_by_title(
+                &title,
+                class,
+                surface,
+                at.len(),
+            ));
+            (clusters.entities.len() - 1, at)
+        })
+        .collect()
+}
+
+/// "the Captain" counts for the one person whose names carry that title; when two or more do,
+/// it is ambiguous and counts for nobody.
+fn resolve_title_refs(
+    toks: &[Token],
+    clusters: &Clusters,
+    is_person: &[bool],
+) -> (Vec<usize>, Vec<Option<String>>) {
+    let n = clusters.entities.len();
+    let mut counts = vec![0usize; n];
+    let mut alias = vec![None; n];
+    let refs = mentions::find_title_refs(toks);
+    let holders = title_holders(clusters, is_person);
     for r in refs {
         if let Some([e]) = holders.get(&r.title).map(Vec::as_slice) {
             counts[*e] += 1;
@@ -426,7 +488,10 @@ fn resolve_title_refs(
 fn display_name(ent: &cluster::Entity) -> String {
     let name = written_name(ent);
     // "said the Hatter": a character the book calls by a common noun keeps its article
-    if ent.titles.is_empty() && !ent.has_full_name && ent.article * 2 >= ent.count {
+    // (two words too: "the Mock Turtle", "the March Hare", unless it opens with a given name)
+    let given_first = ent.full.first().is_some_and(|w| lexicon::is_given_name(w));
+    if ent.titles.is_empty() && (!ent.has_full_name || !given_first) && ent.article * 2 >= ent.count
+    {
         return format!("the {name}");
     }
     name

@@ -466,3 +466,35 @@ fn a_nickname_under_the_same_title_is_the_same_man() {
         );
     }
 }
+
+#[test]
+fn a_bare_title_nobody_holds_is_a_character_and_speaks() {
+    let mut t = String::from("Tess walked in the garden.\n\n");
+    for i in 0..9 {
+        t.push_str(&format!(
+            "“Off with that rose number {i}, I say!” said the Duchess.\n\n\
+             Tess looked at the Duchess and she sighed.\n\n"
+        ));
+    }
+    let ps = names(&t);
+    let d = find(&ps, "the Duchess").expect("the Duchess");
+    assert_eq!(d.gender, Some(Gender::Female), "{ps:#?}");
+    assert!(d.quote_count >= 9, "{d:?}");
+    // a title some named character holds stays theirs
+    let t2 = format!("{t} Duchess Maud came. Duchess Maud smiled and she left.");
+    let ps = names(&t2);
+    assert!(
+        find(&ps, "the Duchess").is_none_or(|p| p.name != "the Duchess"),
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn a_two_word_common_noun_name_keeps_its_article() {
+    let mut t = String::new();
+    for _ in 0..4 {
+        t.push_str("“Once I was real,” said the Mock Turtle. The Mock Turtle sighed. ");
+    }
+    let ps = names(&t);
+    assert!(ps.iter().any(|p| p.name == "the Mock Turtle"), "{ps:#?}");
+}
