@@ -579,12 +579,18 @@ impl Index {
         let ents = &self.entities;
         let given = || one(&self.fitting(self.by_given.get(w), key, ev), ents);
         // "Jim" for a "James", and "Michael" for a "Mike"
+        // (the formal name joins one known by its nickname only where that nickname was
+        // written in a full name: "Mary" is not "Aunt Polly")
         let nick = || {
-            let names = lexicon::nickname_targets(w)
-                .iter()
-                .chain(lexicon::nicknames_of(w));
-            for g in names {
-                let r = one(&self.fitting(self.by_given.get(*g), key, ev), ents);
+            let forward = lexicon::nickname_targets(w).iter().map(|g| (*g, false));
+            let reverse = lexicon::nicknames_of(w).iter().map(|g| (*g, true));
+            for (g, formal) in forward.chain(reverse) {
+                let fit: Vec<usize> = self
+                    .fitting(self.by_given.get(g), key, ev)
+                    .into_iter()
+                    .filter(|&e| !formal || ents[e].full.len() >= 2)
+                    .collect();
+                let r = one(&fit, ents);
                 if r != Ok(None) {
                     return r;
                 }

@@ -396,13 +396,21 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
     {
         m.place_cue += 1.0;
     }
+    let prev = start.checked_sub(1).and_then(|p| tokens.get(p));
+    let last = &tokens[m.end - 1];
+    let possessive = last.text.ends_with("'s") || last.text.ends_with("’s");
+    // "in Lincoln", "at Clifton": a word that is also a given name reads as a place there
+    let after_place_preposition = prev.is_some_and(|p| {
+        let lp = p.text.to_lowercase();
+        p.kind == Kind::Word && lp != "to" && lexicon::is_place_preposition(&lp)
+    });
     if m.words
         .first()
         .is_some_and(|w| lexicon::is_given_name(&w.to_lowercase()))
+        && !(after_place_preposition && m.title.is_none() && m.words.len() == 1)
     {
         m.person_cue += 1.0;
     }
-    let prev = start.checked_sub(1).and_then(|p| tokens.get(p));
     let next_word = tokens[m.end..]
         .iter()
         .take(2)
@@ -413,7 +421,8 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
         if p.kind == Kind::Word && lexicon::is_speech_verb(&lp) {
             m.person_cue += 2.0;
         }
-        if p.kind == Kind::Word && lexicon::is_place_preposition(&lp) {
+        // "in Emma's room" puts the room there, not Emma
+        if p.kind == Kind::Word && lexicon::is_place_preposition(&lp) && !possessive {
             // "to" takes people as often as places ("said to Jo", "goes to Harvey")
             m.place_cue += if lp == "to" { 0.5 } else { 1.0 };
         }
@@ -444,8 +453,7 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             }
         }
     }
-    let last = &tokens[m.end - 1];
-    if last.text.ends_with("'s") || last.text.ends_with("’s") {
+    if possessive {
         // "Lincoln's Inn", "St. Paul's Cathedral": a place named for someone
         let place_follows = next_word.is_some_and(|n| {
             is_capitalised(n.text) && lexicon::is_place_word(&n.text.to_lowercase())

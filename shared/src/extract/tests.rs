@@ -498,3 +498,21 @@ fn a_two_word_common_noun_name_keeps_its_article() {
     let ps = names(&t);
     assert!(ps.iter().any(|p| p.name == "the Mock Turtle"), "{ps:#?}");
 }
+
+#[test]
+fn a_formal_name_does_not_join_someone_known_only_by_its_nickname() {
+    let t = "Aunt Polly scolded. Aunt Polly said he was bad. Mary gave me a bucket. Mary \
+             smiled and she went. Mary said it was fine.";
+    let ps = names(t);
+    let polly = find(&ps, "Aunt Polly").expect("Aunt Polly");
+    assert!(!polly.aliases.contains(&"Mary".to_string()), "{ps:#?}");
+    assert!(ps.iter().any(|p| p.name == "Mary"), "{ps:#?}");
+}
+
+#[test]
+fn a_possessive_after_a_preposition_is_still_a_person() {
+    let t = "Hugo came home. They sat in Hugo's study. Hugo said he was tired. They met at \
+             Hugo's house and Hugo laughed.";
+    let ps = names(t);
+    assert!(find(&ps, "Hugo").is_some(), "{ps:#?}");
+}
