@@ -398,7 +398,24 @@ fn collect_evidence(
     flush(&mut para_people, es);
 }
 
-/// Title word ("captain") → the people whose names carry it ("Captain Wentworth").
+/// A title's abbreviation spelled out, as a bare title is written ("Dr." → "doctor").
+fn spelled_out(t: &str) -> &str {
+    match t {
+        "dr" => "doctor",
+        "capt" => "captain",
+        "col" => "colonel",
+        "gen" => "general",
+        "lt" | "lieut" => "lieutenant",
+        "prof" => "professor",
+        "sgt" => "sergeant",
+        "gov" => "governor",
+        "insp" => "inspector",
+        other => other,
+    }
+}
+
+/// Title word ("captain") → the people whose names carry it ("Captain Wentworth", "Dr. Lal"
+/// under "doctor").
 fn title_holders(clusters: &Clusters, is_person: &[bool]) -> HashMap<String, Vec<usize>> {
     let mut holders: HashMap<String, Vec<usize>> = HashMap::new();
     for (e, ent) in clusters.entities.iter().enumerate() {
@@ -409,7 +426,7 @@ fn title_holders(clusters: &Clusters, is_person: &[bool]) -> HashMap<String, Vec
             if let Some(first) = form.split_whitespace().next() {
                 if form.split_whitespace().count() >= 2 {
                     let t = first.trim_end_matches('.').to_lowercase();
-                    let list = holders.entry(t).or_default();
+                    let list = holders.entry(spelled_out(&t).to_string()).or_default();
                     if !list.contains(&e) {
                         list.push(e);
                     }

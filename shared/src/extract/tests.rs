@@ -516,3 +516,15 @@ fn a_possessive_after_a_preposition_is_still_a_person() {
     let ps = names(t);
     assert!(find(&ps, "Hugo").is_some(), "{ps:#?}");
 }
+
+#[test]
+fn the_doctor_is_the_one_written_dr() {
+    let mut t = String::from("Dr. Pellam arrived. Dr. Pellam said he would stay.\n\n");
+    for _ in 0..9 {
+        t.push_str("“Rest now,” said the Doctor.\n\n");
+    }
+    let ps = names(&t);
+    assert!(!ps.iter().any(|p| p.name == "the Doctor"), "{ps:#?}");
+    let d = find(&ps, "Dr. Pellam").expect("Dr. Pellam");
+    assert!(d.aliases.contains(&"the Doctor".to_string()), "{ps:#?}");
+}
