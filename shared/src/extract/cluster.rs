@@ -270,7 +270,8 @@ pub fn pronoun_after(toks: &[Token], m: &Mention, starts: &HashSet<usize>) -> Op
     None
 }
 
-/// Words after which a name may be the subject of what follows ("and Emma said", "when he…").
+/// Words after which a name may be the subject of what follows ("and Emma said", "when he…",
+/// and a verb of speech: "said Emma, and she…").
 fn opens_clause(w: &str) -> bool {
     matches!(
         w,
@@ -314,13 +315,7 @@ fn opens_clause(w: &str) -> bool {
             | "young"
             | "little"
             | "dear"
-            | "said"
-            | "cried"
-            | "replied"
-            | "asked"
-            | "answered"
-            | "exclaimed"
-    )
+    ) || lexicon::is_speech_verb(w)
 }
 
 /// Whether the word after "her" makes it a possessive ("her hand", "her own"), not an object.

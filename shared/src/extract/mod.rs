@@ -91,7 +91,7 @@ pub fn analyse(text: &str) -> Analysis {
     let stats = mentions::CaseStats::collect(&toks);
     let ments = mentions::find(&toks, &stats);
     let starts = cluster::mention_starts(&ments);
-    let clusters = cluster::cluster(&ments, &toks, &starts);
+    let mut clusters = cluster::cluster(&ments, &toks, &starts);
     let n = clusters.entities.len();
     let mut es = vec![EntityStats::default(); n];
 
@@ -143,7 +143,7 @@ pub fn analyse(text: &str) -> Analysis {
         })
         .collect();
     // Families ("the Elphbergs") and words several characters share are not characters.
-    let is_person: Vec<bool> = (0..n)
+    let mut is_person: Vec<bool> = (0..n)
         .map(|e| {
             if family[e] || group[e] || clusters.entities[e].ambiguous {
                 return false;
@@ -172,7 +172,7 @@ pub fn analyse(text: &str) -> Analysis {
     // Gender: the pronouns that follow the character's names when ten or more agree four to
     // one; else a gendered title; else three pronouns agreeing three to one; else the given
     // name's; else unknown.
-    let gender: Vec<Option<Gender>> = (0..n)
+    let mut gender: Vec<Option<Gender>> = (0..n)
         .map(|e| {
             let s = &es[e];
             let ent = &clusters.entities[e];
@@ -204,9 +204,9 @@ pub fn analyse(text: &str) -> Analysis {
         .collect();
 
     attribute_pronouns(&toks, &ments, &mention_entity, &is_person, &gender, &mut es);
-    let mut clusters = clusters;
-    let (mut is_person, mut gender) = (is_person, gender);
-    let roles = unheld_titles(&toks, &mut clusters, &is_person);
+    // "the Captain"-style references, found once for the unheld titles and the holders' counts
+    let title_refs = mentions::find_title_refs(&toks);
+    let roles = unheld_titles(&title_refs, &mut clusters, &is_person);
     let mut mention_at: HashMap<usize, usize> = HashMap::new();
     let mut mention_end: HashMap<usize, (usize, usize)> = HashMap::new();
     for (e, at) in &roles {
@@ -264,7 +264,7 @@ pub fn analyse(text: &str) -> Analysis {
     }
     collect_evidence(text, &toks, &ments, &mention_entity, &is_person, &mut es);
 
-    let (title_counts, title_alias) = resolve_title_refs(&toks, &clusters, &is_person);
+    let (title_counts, title_alias) = resolve_title_refs(&toks, &title_refs, &clusters, &is_person);
     let profiles = build_profiles(
         &clusters,
         &is_person,
@@ -444,15 +444,15 @@ const UNHELD_TITLE_MIN: usize = 8;
 /// character holds is a character of its own, known by it. Returns each one's entity and the
 /// tokens of its uses.
 fn unheld_titles(
-    toks: &[Token],
+    refs: &[mentions::TitleRef],
     clusters: &mut Clusters,
     is_person: &[bool],
 ) -> Vec<(usize, Vec<usize>)> {
     let holders = title_holders(clusters, is_person);
     let mut uses: HashMap<String, Vec<usize>> = HashMap::new();
-    for r in mentions::find_title_refs(toks) {
+    for r in refs {
         if !holders.contains_key(&r.title) {
-            uses.entry(r.title).or_default().push(r.tok);
+            uses.entry(r.title.clone()).or_default().push(r.tok);
         }
     }
     let mut uses: Vec<(String, Vec<usize>)> = uses
@@ -483,13 +483,13 @@ fn unheld_titles(
 /// it is ambiguous and counts for nobody.
 fn resolve_title_refs(
     toks: &[Token],
+    refs: &[mentions::TitleRef],
     clusters: &Clusters,
     is_person: &[bool],
 ) -> (Vec<usize>, Vec<Option<String>>) {
     let n = clusters.entities.len();
     let mut counts = vec![0usize; n];
     let mut alias = vec![None; n];
-    let refs = mentions::find_title_refs(toks);
     let holders = title_holders(clusters, is_person);
     for r in refs {
         if let Some([e]) = holders.get(&r.title).map(Vec::as_slice) {
