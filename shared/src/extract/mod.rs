@@ -570,11 +570,11 @@ fn build_profiles(
                 .trim_end_matches('.')
                 .to_lowercase();
             let rest: Vec<&str> = words.collect();
-            // ...but "Mrs. John Knightley" is not John Knightley.
+            // ...but "Mrs. John Knightley" is not John Knightley: a given name after "Mrs." that
+            // the clustering did not take as hers (it read the book's pronouns) is her husband's.
             let wife = lexicon::title_class(&first) == Some(lexicon::TitleClass::Mrs)
-                && rest.first().is_some_and(|g| {
-                    lexicon::given_name_gender(&g.to_lowercase()) != Some(Gender::Female)
-                });
+                && rest.len() >= 2
+                && !ent.givens.contains(&rest[0].to_lowercase());
             // "Prince Prospero" answers to "Prospero" when no one else bears that name; a plain
             // "Mr."/"Mrs." surname alone is a family's, not one person's.
             let rank_of_one = rest.len() == 1

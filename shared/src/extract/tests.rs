@@ -429,6 +429,25 @@ fn the_books_own_pronouns_decide_a_given_names_gender() {
 }
 
 #[test]
+fn a_married_womans_own_given_name_answers_without_her_title() {
+    // "Mrs. Brett Ashby" is Brett herself (the book's pronouns say so), not a wife named after
+    // a husband Brett: her bare full name is hers too. "Mrs. Noel Ashby" stays his wife's.
+    let mut t = String::from("Mrs. Brett Ashby entered. ");
+    for _ in 0..8 {
+        t.push_str("Brett came in and she sat. Brett said she was bored. ");
+    }
+    t.push_str("Mrs. Brett Ashby left. Mrs. Noel Pellow waved. Mrs. Noel Pellow sat. ");
+    let ps = names(&t);
+    let b = find(&ps, "Mrs. Brett Ashby").expect("Brett");
+    assert!(
+        b.name == "Brett Ashby" || b.aliases.iter().any(|a| a == "Brett Ashby"),
+        "{ps:#?}"
+    );
+    let wife = find(&ps, "Mrs. Noel Pellow").expect("the wife");
+    assert!(!wife.aliases.iter().any(|a| a == "Noel Pellow"), "{ps:#?}");
+}
+
+#[test]
 fn a_titled_surname_then_another_full_name_are_two_people() {
     let t = "Maria Bertwell smiled. Maria Bertwell married. He would make Mrs. Rushmore \
              Maria Bertwell again. Mrs. Rushmore laughed. Mrs. Rushmore said nothing.";
