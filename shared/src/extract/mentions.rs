@@ -149,6 +149,43 @@ const CONNECTORS: &[&str] = &[
     "de", "van", "von", "du", "da", "di", "del", "der", "le", "la", "st",
 ];
 
+/// Nobiliary particles that open a surname ("van der Luyden", "de Winter"). Not "le" or "la":
+/// those are as often an article before a name ("Ad le Ratignolle", an accent lost).
+const PARTICLES: &[&str] = &["de", "van", "von", "du", "da", "di", "del"];
+/// Particles that follow a first one ("van der", "de la", "von den").
+const SECOND_PARTICLES: &[&str] = &["der", "den", "de", "la", "le", "los", "las"];
+
+/// A surname with its particles at `k` ("van der Luyden"), one name word (particles in lower
+/// case), and the token after it; the name after the particles must be capitalised in the
+/// same sentence and be no common word.
+fn particle_surname(tokens: &[Token], k: usize, stats: &CaseStats) -> Option<(String, usize)> {
+    let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word);
+    let first = word_at(k).filter(|t| t.text.len() <= 3)?;
+    let l = first.text.to_lowercase();
+    if !PARTICLES.contains(&l.as_str()) {
+        return None;
+    }
+    let mut parts = vec![l];
+    let mut j = k + 1;
+    if let Some(w) = word_at(j).filter(|w| {
+        w.sent == first.sent && SECOND_PARTICLES.contains(&w.text.to_lowercase().as_str())
+    }) {
+        parts.push(w.text.to_lowercase());
+        j += 1;
+    }
+    let name = word_at(j)?;
+    let ln = lower(name.text);
+    if name.sent != first.sent
+        || !is_capitalised(name.text)
+        || lexicon::is_never_name(&ln)
+        || !stats.name_like(&ln, false, true)
+    {
+        return None;
+    }
+    parts.push(normalise(name.text));
+    Some((parts.join(" "), j + 1))
+}
+
 /// Finds the mentions in token order.
 pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
     let mut out = Vec::new();
@@ -156,8 +193,28 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
     let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word);
     while i < tokens.len() {
         let t = &tokens[i];
-        if t.kind != Kind::Word || !is_capitalised(t.text) || t.heading {
+        if t.kind != Kind::Word || t.heading {
             i += 1;
+            continue;
+        }
+        // "called on de Winter", "the van der Luydens": a surname opening with its particle
+        if !is_capitalised(t.text) {
+            if let Some((word, end)) = particle_surname(tokens, i, stats) {
+                let mut m = Mention {
+                    tok: i,
+                    end,
+                    title: None,
+                    title_word: None,
+                    words: vec![word],
+                    person_cue: 0.0,
+                    place_cue: 0.0,
+                };
+                score_cues(tokens, i, &mut m);
+                out.push(m);
+                i = end;
+            } else {
+                i += 1;
+            }
             continue;
         }
         let l = lower(t.text);
@@ -212,7 +269,8 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 is_capitalised(n.text)
                     && n.sent == t.sent
                     && !lexicon::is_never_name(&lower(n.text))
-            }) {
+            }) || particle_surname(tokens, k, stats).is_some()
+            {
                 title = Some(class);
                 title_word =
                     Some(normalise(t.text) + if tokens[i + 1].text == "." { "." } else { "" });
@@ -232,13 +290,25 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             if !first && (w.sent != tokens[j].sent || w.para != tokens[j].para) {
                 break;
             }
+            // "Henry van der Luyden", "Mr. de Winter", "Van Helsing": the particles and the
+            // name after them are one surname
+            if let Some((word, end)) = particle_surname(tokens, k, stats) {
+                words.push(word);
+                k = end;
+                let last = tokens[end - 1].text;
+                if last.ends_with("'s") || last.ends_with("’s") || words.len() >= 4 {
+                    break;
+                }
+                continue;
+            }
             let evidence_after = word_at(k + 1).is_some_and(|n| {
                 let ln = lower(n.text);
                 (is_capitalised(n.text) && !lexicon::is_never_name(&ln))
                     || (n.sent == w.sent
                         && (lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln)))
             }) || w.text.ends_with("'s")
-                || w.text.ends_with("’s");
+                || w.text.ends_with("’s")
+                || particle_surname(tokens, k + 1, stats).is_some();
             let next_is_name = word_at(k + 1).is_some_and(|n| {
                 let ln = lower(n.text);
                 is_capitalised(n.text)

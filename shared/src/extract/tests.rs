@@ -545,3 +545,18 @@ fn the_doctor_is_the_one_written_dr() {
     let d = find(&ps, "Dr. Pellam").expect("Dr. Pellam");
     assert!(d.aliases.contains(&"the Doctor".to_string()), "{ps:#?}");
 }
+
+#[test]
+fn a_surname_keeps_its_particles() {
+    let t = "Henry van der Luyden came in. Mr. van der Luyden bowed and he sat down. \
+             They dined with the van der Luydens. \"Come,\" said Mr. van der Luyden. \
+             Maxim de Winter arrived. He said that de Winter was tired. Mr. de Winter left.";
+    let ps = names(t);
+    let h = find(&ps, "Henry van der Luyden").expect("Henry van der Luyden");
+    assert!(answers_to(h, "Mr. van der Luyden"), "{ps:#?}");
+    let m = find(&ps, "Maxim de Winter").expect("Maxim de Winter");
+    assert!(answers_to(m, "Mr. de Winter"), "{ps:#?}");
+    for bad in ["Luyden", "Winter", "Henry van", "Maxim de"] {
+        assert!(find(&ps, bad).is_none(), "{bad}: {ps:#?}");
+    }
+}
