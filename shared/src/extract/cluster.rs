@@ -47,6 +47,9 @@ struct FormEvidence {
     /// What the pronouns firmly say of the form's given name used alone ("Brett" is a
     /// woman in this book, whatever the census says of the name).
     given_voted: Option<Gender>,
+    /// What fewer pronouns say of it (three, agreeing three to one), for a given name the
+    /// census does not know ("Sissy").
+    given_weak: Option<Gender>,
 }
 
 impl FormEvidence {
@@ -71,6 +74,7 @@ impl FormEvidence {
             .then(|| {
                 self.given_voted
                     .or_else(|| lexicon::given_name_gender(&key.words[0]))
+                    .or(self.given_weak)
             })
             .flatten();
         // a form's own pronouns follow one in ten of its uses, at least
@@ -661,14 +665,18 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
         evidence(mentions, toks, starts).into_iter().collect();
     // What the pronouns say of each lone given name ("Brett", "Sissy"): a full name built on it
     // takes that gender when they say it firmly, before the census's.
-    let lone_gender: HashMap<String, Gender> = keys
-        .iter()
-        .filter(|(k, _)| k.title.is_none() && k.words.len() == 1)
-        .filter_map(|(k, ev)| Some((k.words[0].clone(), ev.voted((ev.count / 20).max(5), 4)?)))
-        .collect();
+    let lone = |min: fn(usize) -> usize, ratio: usize| -> HashMap<String, Gender> {
+        keys.iter()
+            .filter(|(k, _)| k.title.is_none() && k.words.len() == 1)
+            .filter_map(|(k, ev)| Some((k.words[0].clone(), ev.voted(min(ev.count), ratio)?)))
+            .collect()
+    };
+    let lone_gender = lone(|n| (n / 20).max(5), 4);
+    let lone_weak = lone(|n| (n / 10).max(3), 3);
     for (k, ev) in keys.iter_mut() {
         if k.words.len() >= 2 {
             ev.given_voted = lone_gender.get(&k.words[0]).copied();
+            ev.given_weak = lone_weak.get(&k.words[0]).copied();
         }
     }
     // Most specific first: more words, then titled, then frequency; ties by text for determinism.

@@ -560,3 +560,19 @@ fn a_surname_keeps_its_particles() {
         assert!(find(&ps, bad).is_none(), "{bad}: {ps:#?}");
     }
 }
+
+#[test]
+fn a_name_the_census_does_not_know_takes_the_pronouns_gender() {
+    // "Zelly" is in no name list: only the pronouns tell that she is a woman, so her father's
+    // "Signor Jupe" is not her.
+    let mut t = String::from("There Zelly Jupe stood up. ");
+    for _ in 0..4 {
+        t.push_str("Then Zelly looked round and she smiled. ");
+    }
+    t.push_str("Signor Jupe had gone away. Signor Jupe was a clown, and he never came back.");
+    let ps = names(&t);
+    let z = find(&ps, "Zelly Jupe").expect("Zelly Jupe");
+    assert!(answers_to(z, "Zelly"), "{ps:#?}");
+    assert_eq!(z.gender, Some(Gender::Female), "{ps:#?}");
+    assert!(!answers_to(z, "Signor Jupe"), "{ps:#?}");
+}
