@@ -2,7 +2,7 @@
 //! capitalised words that are never names, place cues, speech verbs, nicknames and common given
 //! names. General English, not tuned to any one book.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// What a title says about its bearer.
@@ -1147,10 +1147,20 @@ pub fn is_place_preposition(w: &str) -> bool {
 /// (nickname, formal given name) pairs: the hand table of common forms (`data/nicknames.tsv`)
 /// and the public English nicknames dataset (`data/nicknames_public.tsv`, Apache-2.0).
 fn nickname_pairs() -> impl Iterator<Item = (&'static str, &'static str)> {
-    data_lines(include_str!("data/nicknames.tsv"))
-        .chain(data_lines(include_str!("data/nicknames_public.tsv")))
-        .filter_map(|l| l.split_once('\t'))
-        .flat_map(|(nick, formal)| formal.split(',').map(move |f| (nick, f.trim())))
+    let pairs = |file: &'static str| {
+        data_lines(file)
+            .filter_map(|l| l.split_once('\t'))
+            .flat_map(|(nick, formal)| formal.split(',').map(move |f| (nick, f.trim())))
+    };
+    // Where the hand-written list reads a nickname, its reading stands: the public dataset
+    // lists every name a nickname has ever shortened ("Eliza" for Louisa and Louise too).
+    let curated: HashSet<&'static str> = pairs(include_str!("data/nicknames.tsv"))
+        .map(|(nick, _)| nick)
+        .collect();
+    pairs(include_str!("data/nicknames.tsv")).chain(
+        pairs(include_str!("data/nicknames_public.tsv"))
+            .filter(move |(nick, _)| !curated.contains(nick)),
+    )
 }
 
 /// Nickname → the formal given names it may stand for (both nickname files).

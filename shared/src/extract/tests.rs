@@ -576,3 +576,15 @@ fn a_name_the_census_does_not_know_takes_the_pronouns_gender() {
     assert_eq!(z.gender, Some(Gender::Female), "{ps:#?}");
     assert!(!answers_to(z, "Signor Jupe"), "{ps:#?}");
 }
+
+#[test]
+fn a_nickname_reads_as_the_hand_list_says_before_the_public_dataset() {
+    // the public dataset lists "Eliza" under Louisa as well; in general use it is Elizabeth's
+    let t = "Louisa Eshton sang. Then Louisa laughed and she sat down. Then Eliza frowned. \
+             Then Eliza said she was tired. Then Eliza went out.";
+    let ps = names(t);
+    let l = find(&ps, "Louisa Eshton").expect("Louisa Eshton");
+    assert!(!answers_to(l, "Eliza"), "{ps:#?}");
+    assert!(find(&ps, "Eliza").is_some(), "{ps:#?}");
+    assert_eq!(super::lexicon::nickname_targets("eliza"), ["elizabeth"]);
+}
