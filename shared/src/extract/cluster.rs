@@ -718,12 +718,15 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
             .ok()
             .flatten()
             .or_else(|| {
-                one(
-                    &ix.fitting(ix.by_surname.get(&words[0]), &key, &ev),
-                    &ix.entities,
-                )
-                .ok()
-                .flatten()
+                // "Aunt Reed", said only by her niece, is Mrs. Reed; "Aunt March", the
+                // narrator's own name for her in a family of Marches, is not Mrs. March.
+                let holders = ix.by_surname.get(&words[0]);
+                if holders.is_some_and(|h| h.len() >= 2) && ev.sentences.len() >= 3 {
+                    return None;
+                }
+                one(&ix.fitting(holders, &key, &ev), &ix.entities)
+                    .ok()
+                    .flatten()
             }),
             // A woman's given name under two surnames is most often one woman, maiden and
             // married ("May Welland", "May Archer"): the name joins the more used.

@@ -101,6 +101,39 @@ fn set(words: &'static [&'static str]) -> std::collections::HashSet<&'static str
     words.iter().copied().collect()
 }
 
+/// The closed classes of English (articles, pronouns, prepositions, conjunctions, auxiliaries
+/// and modals, interjections, numerals, quantifiers and the commonest adverbs): words no title
+/// stands before as a surname, whatever the census lists.
+pub fn is_function_word(w: &str) -> bool {
+    static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    S.get_or_init(|| {
+        set(&[
+            "i", "a", "an", "the", "and", "but", "or", "if", "so", "yet", "for", "nor", "then",
+            "now", "when", "where", "what", "who", "whom", "whose", "why", "how", "which", "while",
+            "though", "although", "as", "at", "by", "in", "on", "of", "to", "up", "with", "from",
+            "into", "upon", "after", "before", "since", "until", "till", "because", "unless",
+            "whether", "here", "there", "this", "that", "these", "those", "he", "she", "it", "we",
+            "they", "you", "me", "him", "her", "us", "them", "my", "his", "its", "our", "their",
+            "your", "mine", "yours", "hers", "ours", "theirs", "oh", "o", "ah", "alas", "yes",
+            "no", "nay", "yea", "ay", "aye", "well", "lo", "ha", "hush", "hark", "bravo", "amen",
+            "not", "all", "some", "any", "each", "every", "both", "either", "neither", "one",
+            "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "many", "much",
+            "more", "most", "such", "very", "just", "only", "even", "still", "also", "never",
+            "ever", "do", "does", "did", "is", "are", "was", "were", "be", "been", "have", "has",
+            "had", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
+            "let", "go", "look", "see", "near", "via", "re", "please",
+        ])
+    })
+    .contains(w)
+}
+
+/// Whether a title can stand before `w` as a name: any word that is no never-name, and a
+/// census surname that is also a common word ("Mrs. March", "Mr. Young", "Mr. English"),
+/// though never a function word.
+pub fn names_after_title(w: &str) -> bool {
+    !is_never_name(w) || (is_surname(w) && !is_function_word(w))
+}
+
 /// Capitalised words that never start or make a name by themselves.
 pub fn is_never_name(w: &str) -> bool {
     static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();

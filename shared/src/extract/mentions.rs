@@ -191,6 +191,10 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
     let mut out = Vec::new();
     let mut i = 0;
     let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word);
+    let titled = surnames_after_titles(tokens);
+    // a word that is a name here, though also a common one ("Jo March" where the book writes
+    // "Mrs. March"; not the month "in March")
+    let never_name = |lw: &str| lexicon::is_never_name(lw) && !titled.contains(lw);
     while i < tokens.len() {
         let t = &tokens[i];
         if t.kind != Kind::Word || t.heading {
@@ -268,7 +272,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             if word_at(k).is_some_and(|n| {
                 is_capitalised(n.text)
                     && n.sent == t.sent
-                    && !lexicon::is_never_name(&lower(n.text))
+                    && lexicon::names_after_title(&lower(n.text))
             }) || particle_surname(tokens, k, stats).is_some()
             {
                 title = Some(class);
@@ -303,7 +307,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             }
             let evidence_after = word_at(k + 1).is_some_and(|n| {
                 let ln = lower(n.text);
-                (is_capitalised(n.text) && !lexicon::is_never_name(&ln))
+                (is_capitalised(n.text) && !never_name(&ln))
                     || (n.sent == w.sent
                         && (lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln)))
             }) || w.text.ends_with("'s")
@@ -313,8 +317,8 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 let ln = lower(n.text);
                 is_capitalised(n.text)
                     && n.sent == w.sent
-                    && !lexicon::is_never_name(&ln)
-                    && stats.name_like(&ln, false, true)
+                    && !never_name(&ln)
+                    && (titled.contains(&ln) || stats.name_like(&ln, false, true))
             });
             // "May, who had moved away", "said May": capitalised inside a sentence and not after
             // a word that takes a date ("in May", "last March"), a name, not the month or verb
@@ -374,11 +378,8 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 break;
             }
             if is_capitalised(w.text)
-                && (first || !lexicon::is_never_name(&lw))
-                && (title.is_some()
-                    || ambiguous_ok
-                    || nameish
-                    || (!first && !lexicon::is_never_name(&lw)))
+                && (first || !never_name(&lw))
+                && (title.is_some() || ambiguous_ok || nameish || (!first && !never_name(&lw)))
             {
                 words.push(normalise(w.text));
                 let possessive = w.text.ends_with("'s") || w.text.ends_with("’s");
@@ -429,6 +430,26 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         score_cues(tokens, i, &mut m);
         out.push(m);
         i = k.max(i + 1);
+    }
+    out
+}
+
+/// The common words the book writes after a title as a surname ("March" of "Mrs. March").
+fn surnames_after_titles(tokens: &[Token]) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    let words: Vec<&Token> = tokens.iter().filter(|t| t.kind == Kind::Word).collect();
+    for pair in words.windows(2) {
+        let (t, n) = (pair[0], pair[1]);
+        if n.sent == t.sent
+            && is_capitalised(t.text)
+            && is_capitalised(n.text)
+            && lexicon::title_class(&lower(t.text)).is_some()
+        {
+            let ln = lower(n.text);
+            if lexicon::is_never_name(&ln) && lexicon::names_after_title(&ln) {
+                out.insert(ln);
+            }
+        }
     }
     out
 }

@@ -588,3 +588,34 @@ fn a_nickname_reads_as_the_hand_list_says_before_the_public_dataset() {
     assert!(find(&ps, "Eliza").is_some(), "{ps:#?}");
     assert_eq!(super::lexicon::nickname_targets("eliza"), ["elizabeth"]);
 }
+
+#[test]
+fn a_surname_that_is_also_a_month_is_a_name_after_a_title() {
+    let t = "Mrs. March came in. Then Jo March ran to her. \"Mother,\" said Jo. In March the \
+             snow melted. Mrs. March said she was glad. Mr. March wrote from the war.";
+    let ps = names(t);
+    let mrs = find(&ps, "Mrs. March").expect("Mrs. March");
+    assert_eq!(mrs.gender, Some(Gender::Female), "{ps:#?}");
+    assert!(find(&ps, "Jo March").is_some(), "{ps:#?}");
+    let mr = find(&ps, "Mr. March").expect("Mr. March");
+    assert_ne!(mr.name, mrs.name, "{ps:#?}");
+    assert!(find(&ps, "March").is_none(), "the month: {ps:#?}");
+}
+
+#[test]
+fn an_aunt_the_narrator_names_so_in_a_family_is_her_own_character() {
+    let mut t = String::from("Mrs. March sewed. Then Jo March sighed. Then Meg March sang. ");
+    for _ in 0..3 {
+        t.push_str("Aunt March scolded Jo. Mrs. March smiled and she sewed. ");
+    }
+    // a niece's "Aunt Reed" (only in her speech) is her aunt Mrs. Reed
+    t.push_str(
+        "Mrs. Reed frowned. John Reed laughed. \"Aunt Reed, let me go,\" I cried. Mrs. Reed \
+         said nothing and she left.",
+    );
+    let ps = names(&t);
+    let aunt = find(&ps, "Aunt March").expect("Aunt March");
+    assert!(!answers_to(aunt, "Mrs. March"), "{ps:#?}");
+    let reed = find(&ps, "Mrs. Reed").expect("Mrs. Reed");
+    assert!(answers_to(reed, "Aunt Reed"), "{ps:#?}");
+}
