@@ -523,10 +523,15 @@ impl Index {
         let plain = lexicon::plain_honorific(&t).unwrap_or(&t);
         let ents = &self.entities;
         let Some(holders) = self.by_surname.get(w) else {
-            // "Miss Anne", "Mr. Tom": a title before a given name
-            return one(&self.fitting(self.by_given.get(w), key, ev), ents)
-                .ok()
-                .flatten();
+            // "Miss Anne", "Mr. Tom": a title before a given name ("King James" is no Jim
+            // Vane: a sovereign joins only one already so titled)
+            let sovereign = lexicon::is_sovereign_title(&t);
+            let fit: Vec<usize> = self
+                .fitting(self.by_given.get(w), key, ev)
+                .into_iter()
+                .filter(|&e| !sovereign || ents[e].title_words.contains(&t))
+                .collect();
+            return one(&fit, ents).ok().flatten();
         };
         // "Mrs. Charles Musgrove" is named so to tell her from plain "Mrs. Musgrove".
         let family = holders.len() >= 2;

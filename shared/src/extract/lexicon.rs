@@ -89,6 +89,26 @@ pub fn plain_honorific(w: &str) -> Option<&'static str> {
     })
 }
 
+/// A sovereign's title ("King James", "Queen Elizabeth"): before a given name alone it names
+/// a ruler by regnal name, not a commoner who bears that name.
+pub fn is_sovereign_title(w: &str) -> bool {
+    matches!(
+        w,
+        "king"
+            | "queen"
+            | "emperor"
+            | "empress"
+            | "tsar"
+            | "czar"
+            | "tsarina"
+            | "czarina"
+            | "kaiser"
+            | "pharaoh"
+            | "pope"
+            | "sultan"
+    )
+}
+
 /// Titles that name a person only when a name follows ("Mother said" is not a name).
 pub fn title_needs_name(w: &str) -> bool {
     !matches!(

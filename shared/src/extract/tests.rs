@@ -619,3 +619,14 @@ fn an_aunt_the_narrator_names_so_in_a_family_is_her_own_character() {
     let reed = find(&ps, "Mrs. Reed").expect("Mrs. Reed");
     assert!(answers_to(reed, "Aunt Reed"), "{ps:#?}");
 }
+
+#[test]
+fn a_king_by_given_name_is_not_a_commoner_of_that_name() {
+    let t = "James Vane frowned. Then James said he would go. \"It is like King James,\" said \
+             Sibyl. Then James left. Lord Henry Wotton smiled. Then Lord Henry said nothing.";
+    let ps = names(t);
+    let j = find(&ps, "James Vane").expect("James Vane");
+    assert!(!answers_to(j, "King James"), "{ps:#?}");
+    let h = find(&ps, "Henry Wotton").expect("Henry Wotton");
+    assert!(answers_to(h, "Lord Henry"), "{ps:#?}");
+}
