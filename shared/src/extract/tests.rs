@@ -630,3 +630,20 @@ fn a_king_by_given_name_is_not_a_commoner_of_that_name() {
     let h = find(&ps, "Henry Wotton").expect("Henry Wotton");
     assert!(answers_to(h, "Lord Henry"), "{ps:#?}");
 }
+
+#[test]
+fn a_given_name_used_as_a_town_and_never_heard_is_no_character() {
+    let mut t = String::new();
+    for _ in 0..4 {
+        // "Lincoln" is a census given name: as many signs of a person as of a place
+        t.push_str(
+            "Then Mary drove back from Lincoln. \"It is late,\" said Mary. Near Lincoln \
+             the road was dark. Lincoln was asleep. Hugo wrote to Mary from Lincoln, and Mary \
+             went to Lincoln. \"Come home,\" said Hugo to her.\n\n",
+        );
+    }
+    let ps = names(&t);
+    assert!(find(&ps, "Lincoln").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Mary").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Hugo").is_some(), "{ps:#?}");
+}
