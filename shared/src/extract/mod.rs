@@ -76,6 +76,8 @@ impl Analysis {
 struct EntityStats {
     person: f32,
     place: f32,
+    /// mentions right after "in", "at", "from", "near"… ("to" half: people are gone to too)
+    after_place_preposition: f32,
     pronouns: usize,
     male_votes: usize,
     female_votes: usize,
@@ -103,6 +105,12 @@ pub fn analyse(text: &str) -> Analysis {
     for (m, &e) in ments.iter().zip(&mention_entity) {
         es[e].person += m.person_cue;
         es[e].place += m.place_cue;
+        if let Some(p) = m.tok.checked_sub(1).map(|p| &toks[p]) {
+            let lp = p.text.to_lowercase();
+            if p.kind == Kind::Word && lexicon::is_place_preposition(&lp) {
+                es[e].after_place_preposition += if lp == "to" { 0.5 } else { 1.0 };
+            }
+        }
     }
     // "the Ashburnhams": the plural of a character's surname is that family, not a character.
     let surnames: std::collections::HashSet<&str> = clusters
@@ -278,7 +286,7 @@ pub fn analyse(text: &str) -> Analysis {
             confidence: a.confidence,
         });
     }
-    // One word the book sets after "in", "at", "from" half as often as it writes it at all,
+    // One word the book sets after "in", "at", "from" as often as anywhere else,
     // never with a title and seldom after "the", to which hardly a quotation is attributed, is
     // a place ("from Lincoln", "at Clifton"): a person talked of that much speaks.
     for (e, ent) in clusters.entities.iter().enumerate() {
@@ -287,7 +295,7 @@ pub fn analyse(text: &str) -> Analysis {
             && ent.full.len() == 1
             && ent.titles.is_empty()
             && ent.article * 4 < ent.count
-            && s.place * 2.0 >= ent.count as f32
+            && s.after_place_preposition * 2.0 >= ent.count as f32
             && s.quotes.len() * 20 < ent.count
         {
             is_person[e] = false;
