@@ -145,23 +145,41 @@ pub async fn fetch_book(app: &App, file_url: &str) -> Result<String, FetchError>
     download(&app.http, url, app.config.max_file_bytes).await
 }
 
-/// Drops Project Gutenberg's licence header and footer when present.
+/// Drops Project Gutenberg's licence header and footer when present, in the current form
+/// ("*** START OF THE PROJECT GUTENBERG EBOOK X ***") and the older ones ("***START OF THIS
+/// PROJECT GUTENBERG EBOOK", "End of the Project Gutenberg EBook of X").
 pub fn strip_front_matter(text: &str) -> &str {
     let mut body = text;
-    if let Some(start) = find_marker(body, "*** START OF") {
+    if let Some(start) = marker_line(body, "START OF") {
         if let Some(nl) = body[start..].find('\n') {
             body = &body[start + nl + 1..];
         }
     }
-    if let Some(end) = find_marker(body, "*** END OF") {
+    if let Some(end) = marker_line(body, "END OF") {
         body = &body[..end];
     }
     body
 }
 
-fn find_marker(text: &str, marker: &str) -> Option<usize> {
-    text.find(marker)
-        .or_else(|| text.find(&marker.replace("***", "***  ")))
+/// Where the first line holding `what` ("START OF") followed by "Project Gutenberg" begins,
+/// in any case. Searched on an ASCII upper-case copy, whose byte offsets are the text's.
+fn marker_line(text: &str, what: &str) -> Option<usize> {
+    let upper = text.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(i) = upper[from..].find(what) {
+        let at = from + i;
+        let line_start = upper[..at].rfind('\n').map_or(0, |n| n + 1);
+        let line_end = upper[at..].find('\n').map_or(upper.len(), |n| at + n);
+        let rest = &upper[at + what.len()..line_end];
+        let opens = upper[line_start..at]
+            .trim_start_matches(['*', ' '])
+            .is_empty();
+        if opens && rest.contains("PROJECT GUTENBERG") {
+            return Some(line_start);
+        }
+        from = at + what.len();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -228,5 +246,13 @@ mod tests {
         let t = "licence\n*** START OF THE PROJECT GUTENBERG EBOOK X ***\nStory.\n*** END OF THE PROJECT GUTENBERG EBOOK X ***\nmore licence";
         assert_eq!(strip_front_matter(t).trim(), "Story.");
         assert_eq!(strip_front_matter("Just a story."), "Just a story.");
+        // older forms: no space after the stars, "THIS", and a mixed-case end line
+        let old = "Title: X\r\n***START OF THIS PROJECT GUTENBERG EBOOK X***\r\nStory.\r\n\
+                   End of the Project Gutenberg EBook of X\r\n\r\n*** END OF THIS PROJECT \
+                   GUTENBERG EBOOK X ***\r\nlicence";
+        assert_eq!(strip_front_matter(old).trim(), "Story.");
+        // a story that says "the end of" in a line is left whole
+        let plain = "At the end of the lane stood Project Gutenberg's house.\nStory.";
+        assert_eq!(strip_front_matter(plain), plain);
     }
 }
