@@ -647,3 +647,27 @@ fn a_given_name_used_as_a_town_and_never_heard_is_no_character() {
     assert!(find(&ps, "Mary").is_some(), "{ps:#?}");
     assert!(find(&ps, "Hugo").is_some(), "{ps:#?}");
 }
+
+#[test]
+fn dialogue_in_straight_single_quotes_is_attributed() {
+    let mut t = String::new();
+    for i in 0..6 {
+        t.push_str(&format!(
+            "'I shall count the boys' boots, number {i},' said Alice.\n\n\
+             'You cannot,' said Humpty Dumpty, 'they're all gone.'\n\n"
+        ));
+    }
+    let ps = names(&t);
+    let alice = find(&ps, "Alice").expect("Alice");
+    assert_eq!(alice.all_quotes.len(), 6, "{alice:#?}");
+    assert!(alice.all_quotes[0]
+        .text
+        .starts_with("I shall count the boys' boots"));
+    let h = find(&ps, "Humpty Dumpty").expect("Humpty Dumpty");
+    // both halves of the interrupted line are his
+    assert_eq!(h.all_quotes.len(), 12, "{h:#?}");
+    assert!(
+        h.all_quotes.iter().all(|q| !q.text.contains("boots")),
+        "{h:#?}"
+    );
+}

@@ -43,8 +43,31 @@ fn single_quote_dialogue(text: &str) -> bool {
     singles > 10 && singles > doubles * 2
 }
 
+/// Whether the dialogue is set in straight single quotes ('Come,' said Alice), as many plain
+/// text editions print it: an apostrophe opening a word after a space is far more common than
+/// double quotes. (Elisions such as 'tis open words too, but are rare beside dialogue.)
+fn straight_single_dialogue(text: &str) -> bool {
+    let doubles = text.matches('“').count() + text.matches('"').count();
+    let b = text.as_bytes();
+    let opens = (1..b.len().saturating_sub(1))
+        .filter(|&i| {
+            b[i] == b'\'' && b[i - 1].is_ascii_whitespace() && b[i + 1].is_ascii_alphabetic()
+        })
+        .count();
+    opens > 10 && opens > doubles * 2
+}
+
+/// "the boys' tea": an apostrophe after a plural's "s" with a lower-case word after it.
+fn plural_possessive(text: &str, i: usize) -> bool {
+    let mut after = text[i + 1..].chars();
+    text[..i].ends_with(['s', 'S'])
+        && after.next() == Some(' ')
+        && after.next().is_some_and(char::is_lowercase)
+}
+
 pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     let singles = single_quote_dialogue(text);
+    let straight_singles = !singles && straight_single_dialogue(text);
     // Texts with no blank lines put one paragraph (or sentence) on each line.
     let line_paragraphs = !text.contains("\n\n") && !text.contains("\r\n\r\n");
     let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5);
@@ -101,7 +124,23 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             continue;
         }
         let prev_is_space = i == 0 || bytes[i - 1].is_ascii_whitespace();
+        let next = text[i + c.len_utf8()..].chars().next();
         let kind = match c {
+            // inside 'single-quoted' dialogue, double marks quote within a quotation
+            '“' | '”' | '"' if straight_singles => Kind::Punct,
+            '\'' if straight_singles => {
+                if !in_quote && prev_is_space && next.is_some_and(|n| !n.is_whitespace()) {
+                    Kind::OpenQuote
+                } else if in_quote
+                    && !prev_is_space
+                    && next.is_none_or(|n| !n.is_alphanumeric())
+                    && !plural_possessive(text, i)
+                {
+                    Kind::CloseQuote
+                } else {
+                    Kind::Punct
+                }
+            }
             '“' => Kind::OpenQuote,
             '”' => Kind::CloseQuote,
             '"' => {
@@ -113,7 +152,6 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             }
             '‘' if singles && prev_is_space => Kind::OpenQuote,
             '’' if singles && in_quote => {
-                let next = text[i + c.len_utf8()..].chars().next();
                 if next.is_none_or(|n| !n.is_alphanumeric()) {
                     Kind::CloseQuote
                 } else {
@@ -206,6 +244,29 @@ mod tests {
         assert_eq!(w[3], ("No", true, true));
         assert_eq!(w[4], ("Yes", true, true));
         assert_eq!(w[5], ("said", false, false));
+    }
+
+    #[test]
+    fn straight_single_quotes_carry_dialogue_where_the_book_uses_them() {
+        let mut t = String::new();
+        for _ in 0..6 {
+            t.push_str(
+                "'Come here,' said Alice. 'I can't,' said the Cat, 'it's the boys' tea.'\n\n",
+            );
+        }
+        let toks = tokenize(&t);
+        let w = words(&toks);
+        assert_eq!(w[0], ("Come", true, true));
+        assert_eq!(w[2], ("said", false, false));
+        assert_eq!(w[4], ("I", true, true));
+        assert_eq!(w[5], ("can't", false, true));
+        assert_eq!(w[6], ("said", false, false));
+        assert_eq!(w[9], ("it's", true, true));
+        assert_eq!(w[12], ("tea", false, true));
+        assert_eq!(w[13], ("Come", true, true));
+        // a text with double-quoted dialogue keeps its apostrophes as apostrophes
+        let d = tokenize("\"Come,\" said Jo. 'Tis late, 'twas said.");
+        assert!(!d.iter().any(|t| t.text == "'" && t.kind != Kind::Punct));
     }
 
     #[test]
