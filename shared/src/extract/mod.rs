@@ -267,7 +267,8 @@ pub fn analyse(text: &str) -> Analysis {
     }
     // A named first-person narrator: their "I" counts for them.
     let narrator = narrator::first_person(&toks).and_then(|selves| {
-        let e = narrator::named(&toks, &ments, &mention_entity, &is_person)?;
+        let e = narrator::self_named(&toks, &mention_at)
+            .or_else(|| narrator::named(&toks, &ments, &mention_entity, &is_person))?;
         es[e].pronouns += selves;
         Some(e)
     });

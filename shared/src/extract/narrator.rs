@@ -1,7 +1,9 @@
 //! First-person narrators. A book whose narration (outside quotations) says "I" at least once in
 //! a hundred words is told by a narrator; the narrator is named when one character is called
 //! by name almost only in other people's speech ("Hastings", "Jake"), never in the narration
-//! that is theirs to tell.
+//! that is theirs to tell, or when the narration names its teller ("Call me Ishmael").
+
+use std::collections::HashMap;
 
 use super::mentions::Mention;
 use super::tokens::{Kind, Token};
@@ -56,4 +58,35 @@ pub fn named(
                 && spoken[e] as f32 >= SPOKEN_SHARE * (spoken[e] + told[e]) as f32
         })
         .max_by_key(|&e| (spoken[e], std::cmp::Reverse(e)))
+}
+
+/// The narrator who names themself in the narration: "Call me Ishmael", "I was called Robinson
+/// Kreutznaer", "my name is Jane Eyre". `mention_at`: token → person at a name's first token
+/// (or its title). The phrase and the name must stand word by word, with nothing between.
+pub fn self_named(toks: &[Token], mention_at: &HashMap<usize, usize>) -> Option<usize> {
+    let word = |i: usize| {
+        toks.get(i)
+            .filter(|t| t.kind == Kind::Word && !t.in_quote)
+            .map(|t| t.text.to_lowercase())
+    };
+    let mut votes: HashMap<usize, usize> = HashMap::new();
+    for i in 0..toks.len() {
+        let Some(w) = word(i) else { continue };
+        let is = |d: usize, opts: &[&str]| word(i + d).is_some_and(|x| opts.contains(&x.as_str()));
+        // how many words the naming phrase takes before the name
+        let len = match w.as_str() {
+            "call" | "called" | "calls" | "named" | "christened" if is(1, &["me"]) => Some(2),
+            "my" if is(1, &["name"]) && is(2, &["is", "was"]) => Some(3),
+            // passive only: "I called Mary" is the narrator calling someone
+            "i" if is(1, &["was", "am"]) && is(2, &["called", "named", "christened"]) => Some(3),
+            _ => None,
+        };
+        if let Some(&e) = len.and_then(|d| mention_at.get(&(i + d))) {
+            *votes.entry(e).or_default() += 1;
+        }
+    }
+    votes
+        .into_iter()
+        .max_by_key(|&(e, n)| (n, std::cmp::Reverse(e)))
+        .map(|(e, _)| e)
 }

@@ -671,3 +671,26 @@ fn dialogue_in_straight_single_quotes_is_attributed() {
         "{h:#?}"
     );
 }
+
+#[test]
+fn a_narrator_who_names_themself_gets_their_i() {
+    let mut t = String::from("Call me Ishmael. Some years ago I went to sea. ");
+    for _ in 0..30 {
+        t.push_str("I walked on the deck and I looked at the waves. ");
+    }
+    t.push_str("Queequeg came up. Queequeg said nothing and he slept. \"Come,\" I said.\n\n");
+    t.push_str("\"Ishmael, sleep,\" said Queequeg. \"Not yet, Ishmael,\" said Peleg.");
+    let ps = names(&t);
+    let ish = find(&ps, "Ishmael").expect("Ishmael");
+    let q = find(&ps, "Queequeg").expect("Queequeg");
+    assert!(ish.mentions > 30, "{ps:#?}");
+    assert!(ish.mentions > q.mentions, "{ps:#?}");
+    assert!(ish.all_quotes.iter().any(|x| x.text == "Come,"), "{ish:#?}");
+    // "I called Mary" is the narrator calling someone, not a name
+    let t2 = format!("I called Mary. {}", "I ran and I hid. ".repeat(30));
+    let ps2 = names(&t2);
+    assert!(
+        find(&ps2, "Mary").is_none_or(|m| m.mentions < 5),
+        "{ps2:#?}"
+    );
+}
