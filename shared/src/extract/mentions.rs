@@ -458,6 +458,22 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
     if m.title.is_some() {
         m.person_cue += 2.0;
     }
+    // "the Committee of Public Safety", "the Bank of England": a name after "of" that ends a
+    // capitalised institution's name is no person (but "the Duke of Wellington" and "the
+    // Master of Ballantrae" are: a title opens those)
+    if m.title.is_none() && start >= 2 {
+        let (of, head) = (&tokens[start - 1], &tokens[start - 2]);
+        if of.kind == Kind::Word
+            && of.text == "of"
+            && head.kind == Kind::Word
+            && is_capitalised(head.text)
+            && !head.sent_start
+            && lexicon::title_class(&lower(head.text)).is_none()
+            && !lexicon::is_given_name(&lower(head.text))
+        {
+            m.place_cue += 3.0;
+        }
+    }
     if m.words
         .iter()
         .any(|w| lexicon::is_place_word(&w.to_lowercase()))

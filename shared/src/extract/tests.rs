@@ -694,3 +694,13 @@ fn a_narrator_who_names_themself_gets_their_i() {
         "{ps2:#?}"
     );
 }
+
+#[test]
+fn the_name_ending_an_institutions_name_is_no_person() {
+    let t = "The Committee of Public Safety met. Bibot said the Committee of Public Safety \
+             was wise. Then Bibot laughed, and the Duke of Wellington smiled. The Committee of \
+             Public Safety wrote to Bibot.";
+    let ps = names(t);
+    assert!(find(&ps, "Public Safety").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Bibot").is_some(), "{ps:#?}");
+}
