@@ -98,7 +98,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<Value> {
             p.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "book.txt".into()),
-            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+            crate::dev::read_text(p)?,
         ),
         None => (BUNDLED_NAME.to_string(), BUNDLED_TEXT.to_string()),
     };

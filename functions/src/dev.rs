@@ -9,6 +9,22 @@ use shared::domain::{NewBook, NewSession};
 use shared::ports::Records;
 use uuid::Uuid;
 
+/// A book file's text. A file that is not UTF-8 (many older plain-text editions are Latin-1
+/// or Windows-1252) is refused with the byte where it stops and how to convert it: offsets
+/// such as `all_quotes`' are the file's own, so it is not silently transcoded.
+pub fn read_text(file: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not UTF-8 text (from byte offset {}): convert it first, e.g. \
+             `iconv -f windows-1252 -t utf-8 {} > book.txt`",
+            file.display(),
+            e.utf8_error().valid_up_to(),
+            file.display()
+        )
+    })
+}
+
 pub async fn book_add(
     records: &dyn Records,
     file: &Path,
@@ -72,8 +88,7 @@ pub async fn session_new(
 /// `falsafa extract`: the characters of a text file, most important first; with `all_quotes`,
 /// each also lists every quotation attributed to it, as byte offsets in the file.
 pub fn extract(file: &Path, limit: usize, all_quotes: bool) -> anyhow::Result<Value> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = read_text(file)?;
     let body = shared::ingest::fetch::strip_front_matter(&text);
     let offset = body.as_ptr() as usize - text.as_ptr() as usize;
     let profiles = shared::extract::analyse(body).profiles(limit);

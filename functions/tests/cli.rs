@@ -133,6 +133,28 @@ fn all_quotes_point_into_the_file_with_confidences() {
 }
 
 #[test]
+fn a_file_that_is_not_utf8_is_refused_with_how_to_convert_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.txt");
+    // "Ren\xe9e said no." in Latin-1
+    std::fs::write(&path, b"\"No,\" said Ren\xe9e.\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["extract", path.to_str().unwrap(), "--json"])
+        .env("FALSAFA_DATA_DIR", dir.path())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not UTF-8 text (from byte offset 14)"),
+        "{err}"
+    );
+    assert!(err.contains("iconv -f windows-1252"), "{err}");
+    assert!(out.stdout.is_empty(), "no partial output");
+}
+
+#[test]
 fn dev_commands_stand_in_for_the_frontend() {
     let dir = tempfile::tempdir().unwrap();
     let book_file = repo("data/books/174_the_picture_of_dorian_gray.txt");
