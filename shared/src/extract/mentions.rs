@@ -70,11 +70,25 @@ pub struct CaseStats {
     /// capitalised, not at a sentence start
     cap_mid: HashMap<String, u32>,
     lower: HashMap<String, u32>,
+    /// capitalised after "the" beside a verb of speech ("said the Cat", "the Mouse replied")
+    speaking: HashMap<String, u32>,
 }
 
 impl CaseStats {
     pub fn collect(tokens: &[Token]) -> CaseStats {
         let mut s = CaseStats::default();
+        let words: Vec<&Token> = tokens.iter().filter(|t| t.kind == Kind::Word).collect();
+        let speech = |t: Option<&&Token>| {
+            t.is_some_and(|t| !t.in_quote && lexicon::is_speech_verb(&t.text.to_lowercase()))
+        };
+        for (k, t) in words.iter().enumerate() {
+            if k >= 1 && is_capitalised(t.text) && !t.sent_start && words[k - 1].text == "the" {
+                let before = k.checked_sub(2).and_then(|b| words.get(b));
+                if speech(before) || speech(words.get(k + 1)) {
+                    *s.speaking.entry(lower(t.text)).or_default() += 1;
+                }
+            }
+        }
         for t in tokens.iter().filter(|t| t.kind == Kind::Word) {
             let l = lower(t.text);
             if is_capitalised(t.text) {
@@ -127,6 +141,10 @@ impl CaseStats {
         }
         let cap = *self.cap_mid.get(w).unwrap_or(&0);
         let low = *self.lower.get(w).unwrap_or(&0);
+        // "said the Cat" again and again: a character, however often the book says "a cat"
+        if !sent_start && self.speaking.get(w).is_some_and(|&n| n >= 3) {
+            return true;
+        }
         // "Unluckily Aziz hit him": an adverb opening a sentence is not a name, however rare
         if sent_start
             && cap == 0

@@ -255,6 +255,10 @@ pub fn analyse(text: &str) -> Analysis {
                 m.tok
             };
             mention_end.insert(m.end, (e, first));
+            // "said the Cat": the article before an untitled name points at it too
+            if m.title.is_none() && m.tok >= 1 && matches!(toks[m.tok - 1].text, "the" | "The") {
+                mention_at.entry(m.tok - 1).or_insert(e);
+            }
             // a title before the name points at the mention too
             if m.title.is_some() {
                 for back in 1..=2 {

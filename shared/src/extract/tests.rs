@@ -704,3 +704,17 @@ fn the_name_ending_an_institutions_name_is_no_person() {
     assert!(find(&ps, "Public Safety").is_none(), "{ps:#?}");
     assert!(find(&ps, "Bibot").is_some(), "{ps:#?}");
 }
+
+#[test]
+fn a_common_noun_that_speaks_again_and_again_is_a_character() {
+    // the book says "a cat" and "cats" as often as "the Cat": the speech makes her someone
+    let mut t = String::from("Alice had a cat at home. Cats and dogs, she thought. ");
+    for _ in 0..4 {
+        t.push_str(
+            "\"We're all mad here,\" said the Cat.\n\nAlice thought a cat could not speak.\n\n",
+        );
+    }
+    let ps = names(&t);
+    let cat = find(&ps, "the Cat").expect("the Cat");
+    assert!(!cat.all_quotes.is_empty(), "{cat:#?}");
+}
