@@ -218,6 +218,25 @@ pub struct Clusters {
     pub assignment: HashMap<FormKey, usize>,
 }
 
+impl Clusters {
+    /// Folds the role `from` ("Collector") into the person `into`: its forms, written with
+    /// their article ("the Collector"), and its uses become theirs, and `from` is left empty
+    /// (no uses: no character).
+    pub fn merge_role(&mut self, from: usize, into: usize) {
+        let f = std::mem::take(&mut self.entities[from]);
+        let t = &mut self.entities[into];
+        for (form, c) in f.forms {
+            *t.forms.entry(format!("the {form}")).or_default() += c;
+        }
+        t.count += f.count;
+        for a in self.assignment.values_mut() {
+            if *a == from {
+                *a = into;
+            }
+        }
+    }
+}
+
 /// How many tokens after a mention the first pronoun may come to vote on its gender.
 const PRONOUN_WINDOW: usize = 25;
 

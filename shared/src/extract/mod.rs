@@ -94,6 +94,7 @@ pub fn analyse(text: &str) -> Analysis {
     let ments = mentions::find(&toks, &stats);
     let starts = cluster::mention_starts(&ments);
     let mut clusters = cluster::cluster(&ments, &toks, &starts);
+    fold_roles_into_names(&ments, &toks, &mut clusters);
     let n = clusters.entities.len();
     let mut es = vec![EntityStats::default(); n];
 
@@ -318,6 +319,63 @@ pub fn analyse(text: &str) -> Analysis {
         &title_alias,
     );
     Analysis { profiles }
+}
+
+/// "the Collector, Mr. Turton", "Mr. Turton, the Collector": a role the book writes only with
+/// its article, set beside one named person by apposition and beside no other, is that person.
+fn fold_roles_into_names(ments: &[Mention], toks: &[Token], clusters: &mut Clusters) {
+    let ent_of = |m: &Mention| clusters.assignment[&FormKey::of(m)];
+    let role = |e: usize| {
+        let x = &clusters.entities[e];
+        x.full.len() == 1 && x.titles.is_empty() && x.article * 2 >= x.count && x.count > 0
+    };
+    let named = |e: usize| {
+        let x = &clusters.entities[e];
+        !role(e) && (x.given.is_some() || x.surname.is_some())
+    };
+    // where each mention starts (its title included) and ends
+    let mut starting: HashMap<usize, usize> = HashMap::new();
+    let mut ending: HashMap<usize, usize> = HashMap::new();
+    for (i, m) in ments.iter().enumerate() {
+        let first = if m.title.is_some() {
+            (m.tok.saturating_sub(2)..m.tok)
+                .find(|&j| lexicon::title_class(&toks[j].text.to_lowercase()).is_some())
+                .unwrap_or(m.tok)
+        } else {
+            m.tok
+        };
+        starting.insert(first, i);
+        ending.insert(m.end, i);
+    }
+    let mut partners: HashMap<usize, Vec<usize>> = HashMap::new();
+    for m in ments {
+        let e = ent_of(m);
+        if m.title.is_some() || m.tok == 0 || toks[m.tok - 1].text != "the" || !role(e) {
+            continue;
+        }
+        let comma = |j: usize| toks.get(j).is_some_and(|t| t.text == ",");
+        let after = comma(m.end).then(|| starting.get(&(m.end + 1))).flatten();
+        let before = (m.tok >= 2 && comma(m.tok - 2))
+            .then(|| ending.get(&(m.tok - 2)))
+            .flatten();
+        for &o in after.into_iter().chain(before) {
+            let p = ent_of(&ments[o]);
+            if p != e && named(p) {
+                let list = partners.entry(e).or_default();
+                if !list.contains(&p) {
+                    list.push(p);
+                }
+            }
+        }
+    }
+    for (e, list) in partners {
+        if let [p] = list[..] {
+            let (a, b) = (clusters.entities[e].gender, clusters.entities[p].gender);
+            if a.is_none() || b.is_none() || a == b {
+                clusters.merge_role(e, p);
+            }
+        }
+    }
 }
 
 /// Walks the text once: each third-person pronoun outside quotations counts for the last person
@@ -560,7 +618,12 @@ fn display_name(ent: &cluster::Entity) -> String {
 
 fn written_name(ent: &cluster::Entity) -> String {
     let mut forms: Vec<(&String, &usize)> = ent.forms.iter().collect();
-    forms.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    // a role folded into a named person ("the Collector") names them last
+    forms.sort_by(|a, b| {
+        (a.0.starts_with("the ").cmp(&b.0.starts_with("the ")))
+            .then(b.1.cmp(a.1))
+            .then(a.0.cmp(b.0))
+    });
     if ent.has_full_name {
         if let Some((f, _)) = forms.iter().find(|(f, _)| {
             f.split_whitespace().count() >= 2

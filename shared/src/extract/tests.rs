@@ -718,3 +718,15 @@ fn a_common_noun_that_speaks_again_and_again_is_a_character() {
     let cat = find(&ps, "the Cat").expect("the Cat");
     assert!(!cat.all_quotes.is_empty(), "{cat:#?}");
 }
+
+#[test]
+fn a_role_set_beside_one_named_person_is_that_person() {
+    let mut t = String::from("They knew who it was: the Collector, Mr. Turton, came in. ");
+    for _ in 0..3 {
+        t.push_str("The club was full, and the Collector smiled. Mr. Turton said he was tired. ");
+    }
+    let ps = names(&t);
+    let turton = find(&ps, "Mr. Turton").expect("Mr. Turton");
+    assert!(answers_to(turton, "the Collector"), "{ps:#?}");
+    assert!(!ps.iter().any(|p| p.name == "the Collector"), "{ps:#?}");
+}
