@@ -22,6 +22,16 @@ pub struct Mention {
 }
 
 impl Mention {
+    /// The mention's first token: its title's where it has one ("Mr" of "Mr. Knightley").
+    pub fn first_tok(&self, tokens: &[Token]) -> usize {
+        if self.title.is_none() {
+            return self.tok;
+        }
+        (self.tok.saturating_sub(2)..self.tok)
+            .find(|&j| lexicon::title_class(&tokens[j].text.to_lowercase()).is_some())
+            .unwrap_or(self.tok)
+    }
+
     pub fn surface(&self) -> String {
         match &self.title_word {
             Some(t) => format!("{} {}", t, self.words.join(" ")),

@@ -248,14 +248,7 @@ pub fn analyse(text: &str) -> Analysis {
     for (m, &e) in ments.iter().zip(&mention_entity) {
         if is_person[e] {
             mention_at.insert(m.tok, e);
-            let first = if m.title.is_some() {
-                (m.tok.saturating_sub(2)..m.tok)
-                    .find(|&j| lexicon::title_class(&toks[j].text.to_lowercase()).is_some())
-                    .unwrap_or(m.tok)
-            } else {
-                m.tok
-            };
-            mention_end.insert(m.end, (e, first));
+            mention_end.insert(m.end, (e, m.first_tok(&toks)));
             // "said the Cat": the article before an untitled name points at it too
             if m.title.is_none() && m.tok >= 1 && matches!(toks[m.tok - 1].text, "the" | "The") {
                 mention_at.entry(m.tok - 1).or_insert(e);
@@ -337,14 +330,7 @@ fn fold_roles_into_names(ments: &[Mention], toks: &[Token], clusters: &mut Clust
     let mut starting: HashMap<usize, usize> = HashMap::new();
     let mut ending: HashMap<usize, usize> = HashMap::new();
     for (i, m) in ments.iter().enumerate() {
-        let first = if m.title.is_some() {
-            (m.tok.saturating_sub(2)..m.tok)
-                .find(|&j| lexicon::title_class(&toks[j].text.to_lowercase()).is_some())
-                .unwrap_or(m.tok)
-        } else {
-            m.tok
-        };
-        starting.insert(first, i);
+        starting.insert(m.first_tok(toks), i);
         ending.insert(m.end, i);
     }
     let mut partners: HashMap<usize, Vec<usize>> = HashMap::new();
