@@ -42,6 +42,8 @@ struct FormEvidence {
     sentences: Vec<u32>,
     /// occurrences after "the", "a", "an"
     article: usize,
+    /// occurrences after "in", "at", "from"… ("to" half: people are gone to too)
+    after_place_preposition: f32,
     male: usize,
     female: usize,
     /// What the pronouns firmly say of the form's given name used alone ("Brett" is a
@@ -423,8 +425,12 @@ fn evidence(
             m.tok
         };
         if let Some(p) = first.checked_sub(1).and_then(|p| toks.get(p)) {
-            if m.title.is_none() && matches!(p.text.to_lowercase().as_str(), "the" | "a" | "an") {
+            let lp = p.text.to_lowercase();
+            if m.title.is_none() && matches!(lp.as_str(), "the" | "a" | "an") {
                 ev.article += 1;
+            }
+            if p.kind == Kind::Word {
+                ev.after_place_preposition += lexicon::place_preposition_weight(&lp);
             }
         }
         // a name spoken in dialogue is followed by the speaker's pronoun, not its own
@@ -603,7 +609,9 @@ impl Index {
         let given = || one(&self.fitting(self.by_given.get(w), key, ev), ents);
         // "Jim" for a "James", and "Michael" for a "Mike"
         // (the formal name joins one known by its nickname only where that nickname was
-        // written in a full name: "Mary" is not "Aunt Polly")
+        // written in a full name: "Mary" is not "Aunt Polly"; and only one named at least as
+        // often as the formal name is used: "Margaret" is Meg March's formal name, but a
+        // "Catherine" used thirty times is not the "Kate Merry" named twice)
         let nick = || {
             let forward = lexicon::nickname_targets(w).iter().map(|g| (*g, false));
             let reverse = lexicon::nicknames_of(w).iter().map(|g| (*g, true));
@@ -611,7 +619,7 @@ impl Index {
                 let fit: Vec<usize> = self
                     .fitting(self.by_given.get(g), key, ev)
                     .into_iter()
-                    .filter(|&e| !formal || ents[e].full.len() >= 2)
+                    .filter(|&e| !formal || (ents[e].full.len() >= 2 && ents[e].count >= ev.count))
                     .collect();
                 let r = one(&fit, ents);
                 if r != Ok(None) {
@@ -752,6 +760,9 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
                     .ok()
                     .flatten()
             }),
+            // "at Barton", "from Barton": a word the book sets after a place preposition in half
+            // its uses or more joins no one's name ("Barton Cross"); it is judged on its own
+            _ if ev.count >= 3 && ev.after_place_preposition * 2.0 >= ev.count as f32 => None,
             // A woman's given name under two surnames is most often one woman, maiden and
             // married ("May Welland", "May Archer"): the name joins the more used.
             _ => ix.lone_word(&key, &ev).unwrap_or_else(|cands| {

@@ -1171,6 +1171,16 @@ pub fn is_person_verb(w: &str) -> bool {
     .contains(w)
 }
 
+/// How much a word before a name says the name is a place: 1 for "in", "at", "from"…, a half
+/// for "to" (people are gone to too), 0 for anything else.
+pub fn place_preposition_weight(w: &str) -> f32 {
+    match w {
+        "to" => 0.5,
+        w if is_place_preposition(w) => 1.0,
+        _ => 0.0,
+    }
+}
+
 /// Prepositions that put a following name in a place ("at Bath", "to London").
 pub fn is_place_preposition(w: &str) -> bool {
     matches!(
@@ -1210,9 +1220,14 @@ fn nickname_pairs() -> impl Iterator<Item = (&'static str, &'static str)> {
     let curated: HashSet<&'static str> = pairs(include_str!("data/nicknames.tsv"))
         .map(|(nick, _)| nick)
         .collect();
+    // ...and a pair the hand list reads the other way round is not one: it calls "Harry" a
+    // nickname of Henry, so Henry is no nickname of Harry.
+    let reversed: HashSet<(&'static str, &'static str)> =
+        pairs(include_str!("data/nicknames.tsv")).collect();
     pairs(include_str!("data/nicknames.tsv")).chain(
         pairs(include_str!("data/nicknames_public.tsv"))
-            .filter(move |(nick, _)| !curated.contains(nick)),
+            .filter(move |(nick, _)| !curated.contains(nick))
+            .filter(move |(nick, formal)| !reversed.contains(&(*formal, *nick))),
     )
 }
 

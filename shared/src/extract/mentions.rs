@@ -557,9 +557,9 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             m.person_cue += 2.0;
         }
         // "in Emma's room" puts the room there, not Emma
-        if p.kind == Kind::Word && lexicon::is_place_preposition(&lp) && !possessive {
-            // "to" takes people as often as places ("said to Jo", "goes to Harvey")
-            m.place_cue += if lp == "to" { 0.5 } else { 1.0 };
+        // ("to" takes people as often as places: "said to Jo", "goes to Harvey")
+        if p.kind == Kind::Word && !possessive {
+            m.place_cue += lexicon::place_preposition_weight(&lp);
         }
         // People's names take no article: "an Elphberg", "the Pequod", "a Frenchman" — but
         // "said the Hatter" is someone speaking.

@@ -107,9 +107,9 @@ pub fn analyse(text: &str) -> Analysis {
         es[e].person += m.person_cue;
         es[e].place += m.place_cue;
         if let Some(p) = m.tok.checked_sub(1).map(|p| &toks[p]) {
-            let lp = p.text.to_lowercase();
-            if p.kind == Kind::Word && lexicon::is_place_preposition(&lp) {
-                es[e].after_place_preposition += if lp == "to" { 0.5 } else { 1.0 };
+            if p.kind == Kind::Word {
+                es[e].after_place_preposition +=
+                    lexicon::place_preposition_weight(&p.text.to_lowercase());
             }
         }
     }
@@ -318,9 +318,28 @@ pub fn analyse(text: &str) -> Analysis {
 /// its article, set beside one named person by apposition and beside no other, is that person.
 fn fold_roles_into_names(ments: &[Mention], toks: &[Token], clusters: &mut Clusters) {
     let ent_of = |m: &Mention| clusters.assignment[&FormKey::of(m)];
+    // what the role's own uses say: a person ("said the Collector") or a place or a
+    // household ("at the Parsonage", "dined with the Wellands")
+    let mut cues: HashMap<usize, (f32, f32)> = HashMap::new();
+    for m in ments {
+        let c = cues.entry(ent_of(m)).or_default();
+        c.0 += m.person_cue;
+        c.1 += m.place_cue;
+    }
     let role = |e: usize| {
         let x = &clusters.entities[e];
-        x.full.len() == 1 && x.titles.is_empty() && x.article * 2 >= x.count && x.count > 0
+        let (person, place) = cues.get(&e).copied().unwrap_or_default();
+        let plural = x
+            .full
+            .first()
+            .is_some_and(|w| w.ends_with('s') && !w.ends_with("ss"));
+        // (the article's own place cue discounted: every role is written with it)
+        x.full.len() == 1
+            && x.titles.is_empty()
+            && x.article * 2 >= x.count
+            && x.count > 0
+            && !plural
+            && person + x.article as f32 > place
     };
     let named = |e: usize| {
         let x = &clusters.entities[e];

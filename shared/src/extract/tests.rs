@@ -730,3 +730,56 @@ fn a_role_set_beside_one_named_person_is_that_person() {
     assert!(answers_to(turton, "the Collector"), "{ps:#?}");
     assert!(!ps.iter().any(|p| p.name == "the Collector"), "{ps:#?}");
 }
+
+#[test]
+fn a_place_or_household_beside_a_name_is_no_role_of_theirs() {
+    let mut t = String::from(
+        "They dined at the Rectory, Mr. Hale's house, and called on the Wellands, Mrs. Ware \
+         and her daughter. ",
+    );
+    for _ in 0..3 {
+        t.push_str(
+            "Mr. Hale walked back to the Rectory. Mrs. Ware said the Wellands were late. \
+             They went on to the Rectory at noon. ",
+        );
+    }
+    let ps = names(&t);
+    let hale = find(&ps, "Mr. Hale").expect("Mr. Hale");
+    let ware = find(&ps, "Mrs. Ware").expect("Mrs. Ware");
+    assert!(!answers_to(hale, "the Rectory"), "{hale:?}");
+    assert!(!answers_to(ware, "the Wellands"), "{ware:?}");
+}
+
+#[test]
+fn a_word_mostly_after_place_prepositions_joins_no_full_name() {
+    // "Barton Cross" is written once; "Barton" is where people go, live and come from.
+    let mut t = String::from("We will walk to the plantations at Barton Cross. ");
+    for _ in 0..4 {
+        t.push_str(
+            "Anna lived at Barton. She came from Barton in the spring. \"Yes,\" said Anna. \
+             Edward Ferris rode to Barton and back. He stayed at Barton. Barton was quiet, \
+             and it looked well. ",
+        );
+    }
+    let ps = names(&t);
+    assert!(find(&ps, "Anna").is_some(), "{ps:#?}");
+    assert!(!ps.iter().any(|p| answers_to(p, "Barton")), "{ps:#?}");
+}
+
+#[test]
+fn a_pair_the_hand_list_reads_the_other_way_is_no_nickname() {
+    // the hand list calls "Harry" a nickname of Henry, so "Henry" is none of Harry's
+    assert!(lexicon::nickname_targets("harry").contains(&"henry"));
+    assert!(!lexicon::nickname_targets("henry").contains(&"harry"));
+}
+
+#[test]
+fn a_formal_name_used_more_than_a_nicknamed_person_is_someone_else() {
+    let mut t = String::from("Harry Sands came once. ");
+    for _ in 0..4 {
+        t.push_str("Henry laughed. \"Come,\" said Henry, and he went out. ");
+    }
+    let ps = names(&t);
+    let henry = find(&ps, "Henry").expect("Henry");
+    assert!(!answers_to(henry, "Harry Sands"), "{ps:#?}");
+}
