@@ -214,6 +214,7 @@ impl Entity {
     }
 }
 
+#[derive(Clone)]
 pub struct Clusters {
     pub entities: Vec<Entity>,
     /// form key → entity index
@@ -231,6 +232,61 @@ impl Clusters {
             *t.forms.entry(format!("the {form}")).or_default() += c;
         }
         t.count += f.count;
+        self.reassign(from, into);
+    }
+
+    /// Joins two names of one person ("Miss Dashwood" and "Elinor"): the less used folds into
+    /// the more used (its forms, uses, titles and name parts), and is left empty.
+    pub fn join(&mut self, a: usize, b: usize) {
+        let n = self.entities.len();
+        if a == b || a >= n || b >= n {
+            return;
+        }
+        if self.entities[a].count > self.entities[b].count {
+            self.merge(b, a);
+        } else {
+            self.merge(a, b);
+        }
+    }
+
+    fn merge(&mut self, from: usize, into: usize) {
+        let f = std::mem::take(&mut self.entities[from]);
+        let t = &mut self.entities[into];
+        for (form, c) in f.forms {
+            *t.forms.entry(form).or_default() += c;
+        }
+        t.count += f.count;
+        t.article += f.article;
+        for x in f.titles {
+            if !t.titles.contains(&x) {
+                t.titles.push(x);
+            }
+        }
+        for (list, more) in [
+            (&mut t.title_words, f.title_words),
+            (&mut t.titled_full, f.titled_full),
+            (&mut t.givens, f.givens),
+        ] {
+            for x in more {
+                if !list.contains(&x) {
+                    list.push(x);
+                }
+            }
+        }
+        t.given = t.given.take().or(f.given);
+        t.surname = t.surname.take().or(f.surname);
+        t.gender = t.gender.or(f.gender);
+        t.has_full_name |= f.has_full_name;
+        if f.full.len() > t.full.len() {
+            t.full = f.full;
+        }
+        for (w, sents) in f.sentences {
+            t.sentences.entry(w).or_default().extend(sents);
+        }
+        self.reassign(from, into);
+    }
+
+    fn reassign(&mut self, from: usize, into: usize) {
         for a in self.assignment.values_mut() {
             if *a == from {
                 *a = into;

@@ -4,6 +4,7 @@
 //! `analyse` is the NLP pass (the original's BookNLP phase); `Analysis::profiles` builds the
 //! evidence the persona stage reads.
 
+pub mod address;
 pub mod cluster;
 pub mod lexicon;
 pub mod mentions;
@@ -95,6 +96,31 @@ pub fn analyse(text: &str) -> Analysis {
     let starts = cluster::mention_starts(&ments);
     let mut clusters = cluster::cluster(&ments, &toks, &starts);
     fold_roles_into_names(&ments, &toks, &mut clusters);
+    // A first reading may show two names answering as one person ("Miss Dashwood" and
+    // "Elinor"): they are joined and the book read again.
+    let profiles = match read_cast(text, &toks, &stats, &ments, &starts, clusters.clone(), true) {
+        Ok(profiles) => profiles,
+        Err(pairs) => {
+            for (a, b) in pairs {
+                clusters.join(a, b);
+            }
+            read_cast(text, &toks, &stats, &ments, &starts, clusters, false).unwrap_or_default()
+        }
+    };
+    Analysis { profiles }
+}
+
+/// Person filter, gender, pronouns, quotations and evidence over one clustering. With
+/// `rejoin`, stops early with the pairs of characters the dialogue shows to be one person.
+fn read_cast(
+    text: &str,
+    toks: &[Token],
+    stats: &mentions::CaseStats,
+    ments: &[Mention],
+    starts: &std::collections::HashSet<usize>,
+    mut clusters: Clusters,
+    rejoin: bool,
+) -> Result<Vec<CharacterProfile>, Vec<(usize, usize)>> {
     let n = clusters.entities.len();
     let mut es = vec![EntityStats::default(); n];
 
@@ -188,7 +214,7 @@ pub fn analyse(text: &str) -> Analysis {
         if toks[m.tok].in_quote {
             continue;
         }
-        match cluster::pronoun_after(&toks, m, &starts) {
+        match cluster::pronoun_after(toks, m, starts) {
             Some(Gender::Male) => es[e].male_votes += 1,
             Some(Gender::Female) => es[e].female_votes += 1,
             None => {}
@@ -228,9 +254,9 @@ pub fn analyse(text: &str) -> Analysis {
         })
         .collect();
 
-    attribute_pronouns(&toks, &ments, &mention_entity, &is_person, &gender, &mut es);
+    attribute_pronouns(toks, ments, &mention_entity, &is_person, &gender, &mut es);
     // "the Captain"-style references, found once for the unheld titles and the holders' counts
-    let title_refs = mentions::find_title_refs(&toks);
+    let title_refs = mentions::find_title_refs(toks);
     let roles = unheld_titles(&title_refs, &mut clusters, &is_person);
     let mut mention_at: HashMap<usize, usize> = HashMap::new();
     let mut mention_end: HashMap<usize, (usize, usize)> = HashMap::new();
@@ -248,7 +274,7 @@ pub fn analyse(text: &str) -> Analysis {
     for (m, &e) in ments.iter().zip(&mention_entity) {
         if is_person[e] {
             mention_at.insert(m.tok, e);
-            mention_end.insert(m.end, (e, m.first_tok(&toks)));
+            mention_end.insert(m.end, (e, m.first_tok(toks)));
             // "said the Cat": the article before an untitled name points at it too
             if m.title.is_none() && m.tok >= 1 && matches!(toks[m.tok - 1].text, "the" | "The") {
                 mention_at.entry(m.tok - 1).or_insert(e);
@@ -264,9 +290,9 @@ pub fn analyse(text: &str) -> Analysis {
         }
     }
     // A named first-person narrator: their "I" counts for them.
-    let narrator = narrator::first_person(&toks).and_then(|selves| {
-        let e = narrator::self_named(&toks, &mention_at)
-            .or_else(|| narrator::named(&toks, &ments, &mention_entity, &is_person))?;
+    let narrator = narrator::first_person(toks).and_then(|selves| {
+        let e = narrator::self_named(toks, &mention_at)
+            .or_else(|| narrator::named(toks, ments, &mention_entity, &is_person))?;
         es[e].pronouns += selves;
         Some(e)
     });
@@ -276,7 +302,22 @@ pub fn analyse(text: &str) -> Analysis {
         gender: &gender,
         narrator,
     };
-    for a in quotes::attribute(text, &toks, &cast) {
+    let attributions = quotes::attribute(text, toks, &cast);
+    if rejoin {
+        let pairs = address::one_person(
+            toks,
+            ments,
+            &mention_entity,
+            &is_person,
+            &gender,
+            &attributions,
+            &clusters,
+        );
+        if !pairs.is_empty() {
+            return Err(pairs);
+        }
+    }
+    for a in attributions {
         let words = text[a.start..a.end].split_whitespace().collect::<Vec<_>>();
         es[a.entity].quotes.push(QuoteRef {
             text: words.join(" "),
@@ -300,18 +341,17 @@ pub fn analyse(text: &str) -> Analysis {
             is_person[e] = false;
         }
     }
-    collect_evidence(text, &toks, &ments, &mention_entity, &is_person, &mut es);
+    collect_evidence(text, toks, ments, &mention_entity, &is_person, &mut es);
 
-    let (title_counts, title_alias) = resolve_title_refs(&toks, &title_refs, &clusters, &is_person);
-    let profiles = build_profiles(
+    let (title_counts, title_alias) = resolve_title_refs(toks, &title_refs, &clusters, &is_person);
+    Ok(build_profiles(
         &clusters,
         &is_person,
         &gender,
         es,
         &title_counts,
         &title_alias,
-    );
-    Analysis { profiles }
+    ))
 }
 
 /// "the Collector, Mr. Turton", "Mr. Turton, the Collector": a role the book writes only with

@@ -17,6 +17,8 @@ pub struct Attribution {
     pub end: usize,
     pub entity: usize,
     pub confidence: f32,
+    /// The paragraph the quotation opens in.
+    pub para: u32,
 }
 
 /// A speaker: a character, or the unnamed first-person narrator.
@@ -444,6 +446,7 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
                     end: q.end,
                     entity: e,
                     confidence: c,
+                    para: q.para,
                 });
             }
         }

@@ -783,3 +783,60 @@ fn a_formal_name_used_more_than_a_nicknamed_person_is_someone_else() {
     let henry = find(&ps, "Henry").expect("Henry");
     assert!(!answers_to(henry, "Harry Sands"), "{ps:#?}");
 }
+
+/// A dialogue where one speaker calls a woman "Miss Dashwood" and the narrator tags her
+/// answers "Elinor" (the book never writes "Elinor Dashwood").
+fn called_and_answered(called: &str, answerer: &str, times: usize) -> String {
+    let mut t = String::new();
+    for _ in 0..times {
+        t.push_str(&format!(
+            "Mrs. Jennings came in.\n\n\"{called}, you look pale,\" said Mrs. Jennings.\n\n\
+             \"I am quite well,\" said {answerer}. She smiled at her friend.\n\n\
+             They walked on in silence.\n\n"
+        ));
+    }
+    t
+}
+
+#[test]
+fn a_name_called_and_answered_by_the_other_half_of_a_name_is_one_person() {
+    let ps = names(&called_and_answered("Miss Dashwood", "Elinor", 3));
+    let elinor = find(&ps, "Elinor").expect("Elinor");
+    assert!(answers_to(elinor, "Miss Dashwood"), "{ps:#?}");
+    assert_eq!(
+        ps.iter()
+            .filter(|p| answers_to(p, "Miss Dashwood") || answers_to(p, "Elinor"))
+            .count(),
+        1,
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn called_and_answered_twice_or_by_a_full_name_is_not_enough() {
+    // two answers may be chance
+    let ps = names(&called_and_answered("Miss Dashwood", "Elinor", 2));
+    assert!(
+        !answers_to(find(&ps, "Elinor").expect("Elinor"), "Miss Dashwood"),
+        "{ps:#?}"
+    );
+    // a given name answered by someone with a given name of their own is someone else
+    let ps = names(&called_and_answered("Marianne", "Elinor Dashwood", 4));
+    let elinor = find(&ps, "Elinor Dashwood").expect("Elinor Dashwood");
+    assert!(!answers_to(elinor, "Marianne"), "{ps:#?}");
+    // nor is a woman's name the man who answers
+    let ps = names(&called_and_answered("Miss Dashwood", "Edward", 4));
+    let edward = find(&ps, "Edward").expect("Edward");
+    assert!(!answers_to(edward, "Miss Dashwood"), "{ps:#?}");
+}
+
+#[test]
+fn two_names_the_narration_sets_side_by_side_stay_two_people() {
+    let mut t = called_and_answered("Miss Dashwood", "Elinor", 4);
+    t.push_str("Elinor and Miss Dashwood went out. Later Elinor and Miss Dashwood came back.");
+    let ps = names(&t);
+    assert!(
+        !answers_to(find(&ps, "Elinor").expect("Elinor"), "Miss Dashwood"),
+        "{ps:#?}"
+    );
+}
