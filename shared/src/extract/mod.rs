@@ -1,6 +1,8 @@
 //! Native character extraction (no Python, no model download): tokens → proper-name mentions →
 //! alias clusters → person filter → pronoun and quotation attribution → evidence (gender,
-//! descriptors, actions, relations, quotes) → characters ranked by importance.
+//! descriptors, actions, relations, quotes) → characters ranked by importance. Where the
+//! dialogue shows two names answering as one person (`address`), the book is read again with
+//! them joined.
 //! `analyse` is the NLP pass (the original's BookNLP phase); `Analysis::profiles` builds the
 //! evidence the persona stage reads.
 
