@@ -15,6 +15,9 @@ use super::tokens::{Kind, Token};
 
 /// Answers by one speaker needed before a called name is taken as theirs.
 const MIN_ANSWERS: usize = 3;
+/// ...and for a family's name for a relative ("Aunt Celia", "Uncle Trevor"), which the
+/// narrator so often replaces by the formal one ("Mrs. Milvain").
+const MIN_ANSWERS_KIN: usize = 2;
 /// Only answers tagged this surely count (a speech verb beside a name, or its paragraph).
 const SURE: f32 = 0.9;
 
@@ -89,7 +92,11 @@ pub fn one_person(
         );
         if halves
             && genders_agree
-            && n >= MIN_ANSWERS
+            && n >= if kin(clusters, called) {
+                MIN_ANSWERS_KIN
+            } else {
+                MIN_ANSWERS
+            }
             && n * 2 > total
             && !pairs.iter().any(|&(a, b)| a == answerer || b == called)
             && !named_together(toks, ments, mention_entity, called, answerer)
@@ -151,13 +158,18 @@ fn is_vocative(toks: &[Token], m: &Mention) -> bool {
     opens && closes
 }
 
+/// Called "Aunt …" or "Uncle …".
+fn kin(clusters: &Clusters, e: usize) -> bool {
+    clusters.entities[e]
+        .titles
+        .iter()
+        .any(|t| matches!(t, TitleClass::FemaleKin | TitleClass::MaleKin))
+}
+
 /// A given name the census knows, or one after "Aunt"/"Uncle" ("Aunt Juley").
 fn known_given(clusters: &Clusters, e: usize) -> bool {
     let x = &clusters.entities[e];
-    let kin = x
-        .titles
-        .iter()
-        .any(|t| matches!(t, TitleClass::FemaleKin | TitleClass::MaleKin));
+    let kin = kin(clusters, e);
     x.given
         .iter()
         .chain(&x.givens)

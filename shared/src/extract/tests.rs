@@ -840,3 +840,11 @@ fn two_names_the_narration_sets_side_by_side_stay_two_people() {
         "{ps:#?}"
     );
 }
+
+#[test]
+fn an_aunt_called_by_her_given_name_and_answering_as_mrs_is_one_woman() {
+    // two answers are enough for a family's name for a relative
+    let ps = names(&called_and_answered("Aunt Celia", "Mrs. Milvain", 2));
+    let celia = find(&ps, "Mrs. Milvain").expect("Mrs. Milvain");
+    assert!(answers_to(celia, "Aunt Celia"), "{ps:#?}");
+}
