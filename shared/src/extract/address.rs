@@ -176,13 +176,23 @@ fn known_given(clusters: &Clusters, e: usize) -> bool {
         .any(|g| kin || lexicon::is_given_name(g))
 }
 
-/// Known by one name and no surname ("Elinor", "Aunt Juley").
+/// One word of a name that the census reads as a given name and not a surname ("Miss Louisa").
+fn only_a_given_name(clusters: &Clusters, e: usize) -> bool {
+    match clusters.entities[e].full.as_slice() {
+        [w] => lexicon::is_given_name(w) && !lexicon::is_surname(w),
+        _ => false,
+    }
+}
+
+/// Known by one name and no surname ("Elinor", "Aunt Juley", "Miss Louisa").
 fn given_only(clusters: &Clusters, e: usize) -> bool {
     let x = &clusters.entities[e];
-    x.surname.is_none() && x.given.is_some()
+    (x.surname.is_none() && x.given.is_some()) || only_a_given_name(clusters, e)
 }
 
 /// Known by a surname and no given name ("Miss Dashwood", "Mr. Chitling").
 fn surname_only(clusters: &Clusters, e: usize) -> bool {
-    clusters.entities[e].surname.is_some() && !known_given(clusters, e)
+    clusters.entities[e].surname.is_some()
+        && !known_given(clusters, e)
+        && !only_a_given_name(clusters, e)
 }

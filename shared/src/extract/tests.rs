@@ -813,6 +813,14 @@ fn a_name_called_and_answered_by_the_other_half_of_a_name_is_one_person() {
 }
 
 #[test]
+fn a_title_before_a_given_name_is_the_given_half() {
+    // "Miss Louisa": one word the census reads as a given name and no surname
+    let ps = names(&called_and_answered("Mrs. Bounderby", "Miss Louisa", 3));
+    let louisa = find(&ps, "Miss Louisa").expect("Miss Louisa");
+    assert!(answers_to(louisa, "Mrs. Bounderby"), "{ps:#?}");
+}
+
+#[test]
 fn called_and_answered_twice_or_by_a_full_name_is_not_enough() {
     // two answers may be chance
     let ps = names(&called_and_answered("Miss Dashwood", "Elinor", 2));
