@@ -292,7 +292,8 @@ fn read_cast(
         }
     }
     // A named first-person narrator: their "I" counts for them.
-    let narrator = narrator::first_person(toks).and_then(|selves| {
+    let first_person = narrator::first_person(toks);
+    let narrator = first_person.and_then(|selves| {
         let e = narrator::self_named(toks, &mention_at)
             .or_else(|| narrator::named(toks, ments, &mention_entity, &is_person))?;
         es[e].pronouns += selves;
@@ -339,6 +340,30 @@ fn read_cast(
             && ent.article * 4 < ent.count
             && s.after_place_preposition * 2.0 >= ent.count as f32
             && s.quotes.len() * 20 < ent.count
+        {
+            is_person[e] = false;
+        }
+    }
+    // Words no name list knows, heard only in dialogue and never narrated, that never speak,
+    // are the speakers' words ("Thquire" for "Squire", "Hullo", "Tukaram" chanted), not a
+    // character: a third-person narrator names the people of the story. (A first-person
+    // narrator is heard by name only in dialogue: "Huckleberry".)
+    let mut narrated = vec![0usize; clusters.entities.len()];
+    for (m, &e) in ments.iter().zip(&mention_entity) {
+        if !toks[m.tok].in_quote {
+            narrated[e] += 1;
+        }
+    }
+    for (e, ent) in clusters.entities.iter().enumerate() {
+        if first_person.is_none()
+            && is_person[e]
+            && narrated[e] == 0
+            && es[e].quotes.is_empty()
+            && ent.titles.is_empty()
+            && ent
+                .full
+                .iter()
+                .all(|w| !lexicon::is_given_name(w) && !lexicon::is_surname(w))
         {
             is_person[e] = false;
         }

@@ -856,3 +856,23 @@ fn an_aunt_called_by_her_given_name_and_answering_as_mrs_is_one_woman() {
     let celia = find(&ps, "Mrs. Milvain").expect("Mrs. Milvain");
     assert!(answers_to(celia, "Aunt Celia"), "{ps:#?}");
 }
+
+#[test]
+fn a_word_heard_only_in_dialogue_that_no_list_knows_is_no_character() {
+    let mut t = String::new();
+    for _ in 0..4 {
+        t.push_str(
+            "Mr. Sleary came in.\n\n\"Thquire, you are welcome,\" said Mr. Sleary.\n\n\
+             \"Thank you,\" said Mr. Gradgrind. He sat down.\n\n",
+        );
+    }
+    let ps = names(&t);
+    assert!(find(&ps, "Mr. Sleary").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Thquire").is_none(), "{ps:#?}");
+    // a first-person narrator is heard by name only in dialogue
+    let t = t
+        .replace("He sat down.", "I sat down.")
+        .replace("Thquire", "Huckleberry");
+    let ps = names(&t);
+    assert!(find(&ps, "Huckleberry").is_some(), "{ps:#?}");
+}
