@@ -697,16 +697,14 @@ fn written_name(ent: &cluster::Entity) -> String {
             .then(a.0.cmp(b.0))
     });
     if ent.has_full_name {
-        if let Some((f, _)) = forms.iter().find(|(f, _)| {
+        // an untitled full name, unless written once with a first word that is no known given
+        // name and never stands alone ("Meesis Munt", a maid's "Mrs. Munt")
+        if let Some((f, _)) = forms.iter().find(|(f, &c)| {
+            let first = f.split_whitespace().next().unwrap_or("");
+            let lower = first.trim_end_matches('.').to_lowercase();
             f.split_whitespace().count() >= 2
-                && lexicon::title_class(
-                    &f.split_whitespace()
-                        .next()
-                        .unwrap_or("")
-                        .trim_end_matches('.')
-                        .to_lowercase(),
-                )
-                .is_none()
+                && lexicon::title_class(&lower).is_none()
+                && (c >= 2 || lexicon::is_given_name(&lower) || ent.forms.contains_key(first))
         }) {
             return (*f).clone();
         }

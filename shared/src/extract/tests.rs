@@ -876,3 +876,18 @@ fn a_word_heard_only_in_dialogue_that_no_list_knows_is_no_character() {
     let ps = names(&t);
     assert!(find(&ps, "Huckleberry").is_some(), "{ps:#?}");
 }
+
+#[test]
+fn a_full_name_written_once_in_dialect_does_not_name_the_character() {
+    let mut t = String::from("\"Meesis Munt is here,\" said the maid. Mrs. Munt came in. ");
+    for _ in 0..4 {
+        t.push_str("Mrs. Munt sat down. \"Yes,\" said Mrs. Munt. She smiled. ");
+    }
+    let ps = names(&t);
+    let munt = find(&ps, "Mrs. Munt").expect("Mrs. Munt");
+    assert_eq!(munt.name, "Mrs. Munt", "{ps:#?}");
+    // a known given name written once still names its bearer
+    let t = t.replace("Meesis Munt", "Julia Munt");
+    let ps = names(&t);
+    assert!(ps.iter().any(|p| p.name == "Julia Munt"), "{ps:#?}");
+}
