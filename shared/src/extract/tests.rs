@@ -891,3 +891,25 @@ fn a_full_name_written_once_in_dialect_does_not_name_the_character() {
     let ps = names(&t);
     assert!(ps.iter().any(|p| p.name == "Julia Munt"), "{ps:#?}");
 }
+
+#[test]
+fn odd_texts_read_without_panicking() {
+    let dialogue = called_and_answered("Miss Dashwood", "Elinor", 3);
+    let texts = [
+        String::new(),
+        "\"".to_string(),
+        "\"Elinor,".to_string(),
+        "Elinor,\"".to_string(),
+        "\"Miss Dashwood\"".to_string(),
+        "Miss Dashwood, Elinor, Miss Dashwood, Elinor.".to_string(),
+        format!("{dialogue}\"Miss Dashwood,"),
+        dialogue.replace('"', "'"),
+        dialogue.replace("\n\n", " "),
+        dialogue.replace('.', ""),
+        "“Aunt Celia,” said Mrs. Milvain.\n\n“Aunt Celia!” said Mrs. Milvain.".repeat(3),
+    ];
+    for t in &texts {
+        let ps = names(t);
+        assert!(ps.iter().all(|p| !p.name.is_empty()), "{t:?}: {ps:#?}");
+    }
+}
