@@ -777,6 +777,19 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
             .then(a.1.surface.cmp(&b.1.surface))
     });
 
+    // words the book writes before a place word ("Oniton Grange"), and after a title
+    let place_named: HashSet<String> = keys
+        .iter()
+        .filter(|(k, _)| k.title.is_none() && k.words.len() >= 2)
+        .filter(|(k, _)| lexicon::is_place_word(&k.words[k.words.len() - 1]))
+        .map(|(k, _)| k.words[0].clone())
+        .collect();
+    let titled: HashSet<String> = keys
+        .iter()
+        .filter(|(k, _)| k.title.is_some())
+        .filter_map(|(k, _)| k.words.last().cloned())
+        .collect();
+
     let mut ix = Index {
         entities: Vec::new(),
         by_surname: HashMap::new(),
@@ -819,6 +832,15 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
             // "at Barton", "from Barton": a word the book sets after a place preposition in half
             // its uses or more joins no one's name ("Barton Cross"); it is judged on its own
             _ if ev.count >= 3 && ev.after_place_preposition * 2.0 >= ev.count as f32 => None,
+            // ...and so does a word never titled that the book also writes before a place word
+            // and after a place preposition ("Oniton Grange", "at Oniton"): a once-written "on
+            // Margaret Oniton was…" is no Margaret Oniton
+            _ if ev.after_place_preposition >= 1.0
+                && place_named.contains(&words[0])
+                && !titled.contains(&words[0]) =>
+            {
+                None
+            }
             // A woman's given name under two surnames is most often one woman, maiden and
             // married ("May Welland", "May Archer"): the name joins the more used.
             _ => ix.lone_word(&key, &ev).unwrap_or_else(|cands| {

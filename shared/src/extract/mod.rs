@@ -179,10 +179,30 @@ fn read_cast(
                     .is_some_and(|stem| stats.capitalised(stem) >= 1)
         })
         .collect();
+    // One untitled word the book also writes before a place word ("Oniton Grange") and sets
+    // after place prepositions ("at Oniton") names that place, whatever verbs follow it
+    // ("Oniton lay below them"); a given name is exempt ("Mary Street" leaves Mary alone).
+    let place_named: std::collections::HashSet<String> = ments
+        .iter()
+        .filter(|m| m.title.is_none() && m.words.len() >= 2)
+        .filter(|m| lexicon::is_place_word(&m.words[m.words.len() - 1].to_lowercase()))
+        .map(|m| m.words[0].to_lowercase())
+        .collect();
+    let named_place: Vec<bool> = clusters
+        .entities
+        .iter()
+        .zip(&es)
+        .map(|(ent, s)| {
+            matches!(ent.full.as_slice(), [w] if place_named.contains(w)
+                && !lexicon::is_given_name(w))
+                && ent.titles.is_empty()
+                && s.after_place_preposition >= 1.0
+        })
+        .collect();
     // Families ("the Elphbergs") and words several characters share are not characters.
     let mut is_person: Vec<bool> = (0..n)
         .map(|e| {
-            if family[e] || group[e] || clusters.entities[e].ambiguous {
+            if family[e] || group[e] || named_place[e] || clusters.entities[e].ambiguous {
                 return false;
             }
             let s = &es[e];

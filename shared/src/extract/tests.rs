@@ -913,3 +913,29 @@ fn odd_texts_read_without_panicking() {
         assert!(ps.iter().all(|p| !p.name.is_empty()), "{t:?}: {ps:#?}");
     }
 }
+
+#[test]
+fn a_word_that_names_a_house_and_is_gone_to_is_a_place_not_a_surname() {
+    // "Oniton Grange", "at Oniton", "Oniton lay below them": a place, whatever verbs follow it;
+    // a once-written "on Margaret Oniton was…" makes no Margaret Oniton of it
+    let mut t = String::from(
+        "Margaret Schlegel came home. Margaret Schlegel smiled. \"Ever heard of Oniton Grange?\" \
+         asked Henry Wilcox. Margaret Schlegel had not. But on Margaret Oniton was destined to \
+         make a lasting impression. ",
+    );
+    for _ in 0..4 {
+        t.push_str(
+            "They drove to Oniton in the rain. Oniton lay below them. Oniton was a genuine \
+             country house. Margaret was happy at Oniton. Henry said nothing. ",
+        );
+    }
+    let ps = names(&t);
+    let margaret = find(&ps, "Margaret Schlegel").expect("Margaret");
+    assert!(answers_to(margaret, "Margaret"), "{ps:#?}");
+    assert!(find(&ps, "Oniton").is_none(), "{ps:#?}");
+    assert!(
+        ps.iter()
+            .all(|p| !p.name.contains("Oniton") || p.mentions <= 1),
+        "{ps:#?}"
+    );
+}
