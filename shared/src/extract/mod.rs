@@ -350,8 +350,9 @@ fn read_cast(
         });
     }
     // One word the book sets after "in", "at", "from" as often as anywhere else,
-    // never with a title and seldom after "the", to which hardly a quotation is attributed, is
-    // a place ("from Lincoln", "at Clifton"): a person talked of that much speaks.
+    // never with a title and seldom after "the", to which hardly a quotation is surely
+    // attributed, is a place ("from Lincoln", "at Clifton"): a person talked of that much
+    // speaks, and is named beside the speech verb ("she asked" may find a place nearby).
     for (e, ent) in clusters.entities.iter().enumerate() {
         let s = &es[e];
         if is_person[e]
@@ -359,7 +360,12 @@ fn read_cast(
             && ent.titles.is_empty()
             && ent.article * 4 < ent.count
             && s.after_place_preposition * 2.0 >= ent.count as f32
-            && s.quotes.len() * 20 < ent.count
+            && s.quotes
+                .iter()
+                .filter(|q| q.confidence >= PERSONA_QUOTE_CONFIDENCE)
+                .count()
+                * 20
+                < ent.count
         {
             is_person[e] = false;
         }
