@@ -322,6 +322,10 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             if !first && (w.sent != tokens[j].sent || w.para != tokens[j].para) {
                 break;
             }
+            // nor repeats its last word: "Alfred Alfred" is a cry, "Alfred—Alfred", its dash lost
+            if words.last().is_some_and(|l| *l == normalise(w.text)) {
+                break;
+            }
             // "Henry van der Luyden", "Mr. de Winter", "Van Helsing": the particles and the
             // name after them are one surname
             if let Some((word, end)) = particle_surname(tokens, k, stats) {

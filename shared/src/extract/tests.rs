@@ -956,3 +956,18 @@ fn a_town_a_pronoun_speaker_lands_on_is_still_a_town() {
     assert!(find(&ps, "Chelsea").is_none(), "{ps:#?}");
     assert!(find(&ps, "Ralph").is_some(), "{ps:#?}");
 }
+
+#[test]
+fn a_name_cried_twice_is_one_name_twice() {
+    // "Alfred—Alfred—" with its dashes lost, as some plain-text editions print it
+    let t =
+        "Alfred Inglethorp came in. Mrs. Inglethorp looked up at Alfred. \"Alfred   Alfred   \" \
+             she cried. Alfred said nothing.";
+    let ps = names(t);
+    let alfred = find(&ps, "Alfred Inglethorp").expect("Alfred");
+    assert!(answers_to(alfred, "Alfred"), "{ps:#?}");
+    assert!(
+        ps.iter().all(|p| !answers_to(p, "Alfred Alfred")),
+        "{ps:#?}"
+    );
+}
