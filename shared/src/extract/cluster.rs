@@ -684,6 +684,38 @@ impl Index {
             }
             Ok(None)
         };
+        // A pet name no nickname list knows, a stem and "-ie"/"-y" ("Evie" in a book with an
+        // Evelyn and no Evie of her own): the one person whose given name opens with that stem
+        // and that the census gives the same gender
+        let diminutive = || {
+            let gender = lexicon::given_name_gender(w);
+            if gender.is_none()
+                || !lexicon::nickname_targets(w).is_empty()
+                || !lexicon::nicknames_of(w).is_empty()
+            {
+                return Ok(None);
+            }
+            let Some(stem) = ["ie", "y"]
+                .iter()
+                .find_map(|s| w.strip_suffix(s))
+                .filter(|stem| stem.chars().count() >= 2)
+            else {
+                return Ok(None);
+            };
+            let mut fit: Vec<usize> = Vec::new();
+            for (g, list) in &self.by_given {
+                if g != w && g.starts_with(stem) && lexicon::given_name_gender(g) == gender {
+                    for e in self.fitting(Some(list), key, ev) {
+                        if ents[e].full.len() >= 2 && !fit.contains(&e) {
+                            fit.push(e);
+                        }
+                    }
+                }
+            }
+            fit.sort_unstable();
+            tracing::debug!(target: "extract::cluster", word = %w, ?fit, "diminutive");
+            one(&fit, ents)
+        };
         // A bare surname is a man's ("Pontellier" is Léonce, not Edna), unless only women
         // bear it and one of them is not only a wife ("Poole" for Grace Poole, "Lucilla" for
         // "Miss Lucilla"): a woman known only as "Mrs. Braddocks" lends her husband's bare
@@ -737,7 +769,8 @@ impl Index {
         pooled.sort_unstable();
         pooled.dedup();
         match (first, one(&pooled, ents)) {
-            (None, _) => Ok(None),
+            // (a pet name is read as one only where nothing else reads the word)
+            (None, _) => diminutive(),
             (_, Ok(Some(e))) => Ok(Some(e)),
             // no reading dominates: the first lookup's answer stands
             (Some(Ok(e)), _) => Ok(e),

@@ -971,3 +971,18 @@ fn a_name_cried_twice_is_one_name_twice() {
         "{ps:#?}"
     );
 }
+
+#[test]
+fn a_pet_name_no_list_knows_joins_the_one_name_it_shortens() {
+    // "Evie" is a census name of its own that no nickname list ties to Evelyn; with no Evie
+    // of her own in the book, she is the one Evelyn. An interjection ("Hey") is no pet name.
+    let t = "Evelyn Howard came down the stairs. Miss Howard was angry. \"Evie,\" said Mrs. \
+             Inglethorp, \"do stay.\" Evie shook her head. \"Hey,\" said John Cavendish. \"I \
+             am going,\" said Evie. Evelyn left. Henry Wilson laughed. \"Hey!\" said Henry \
+             Wilson.";
+    let ps = names(t);
+    let evelyn = find(&ps, "Evelyn Howard").expect("Evelyn");
+    assert!(answers_to(evelyn, "Evie"), "{ps:#?}");
+    let henry = find(&ps, "Henry Wilson").expect("Henry");
+    assert!(!answers_to(henry, "Hey"), "{ps:#?}");
+}
