@@ -375,9 +375,19 @@ fn read_cast(
     // character: a third-person narrator names the people of the story. (A first-person
     // narrator is heard by name only in dialogue: "Huckleberry".)
     let mut narrated = vec![0usize; clusters.entities.len()];
+    // ...and so is a word that only ever opens a quotation ("Hey!", "Pray, …"), whatever
+    // list knows it: one addressed and never narrated is no one in a third-person book
+    let mut opens_only = vec![true; clusters.entities.len()];
     for (m, &e) in ments.iter().zip(&mention_entity) {
         if !toks[m.tok].in_quote {
             narrated[e] += 1;
+        }
+        let first = m.first_tok(toks);
+        if !first
+            .checked_sub(1)
+            .is_some_and(|p| toks[p].kind == Kind::OpenQuote)
+        {
+            opens_only[e] = false;
         }
     }
     for (e, ent) in clusters.entities.iter().enumerate() {
@@ -386,10 +396,11 @@ fn read_cast(
             && narrated[e] == 0
             && es[e].quotes.is_empty()
             && ent.titles.is_empty()
-            && ent
-                .full
-                .iter()
-                .all(|w| !lexicon::is_given_name(w) && !lexicon::is_surname(w))
+            && (opens_only[e]
+                || ent
+                    .full
+                    .iter()
+                    .all(|w| !lexicon::is_given_name(w) && !lexicon::is_surname(w)))
         {
             is_person[e] = false;
         }

@@ -986,3 +986,14 @@ fn a_pet_name_no_list_knows_joins_the_one_name_it_shortens() {
     let henry = find(&ps, "Henry Wilson").expect("Henry");
     assert!(!answers_to(henry, "Hey"), "{ps:#?}");
 }
+
+#[test]
+fn a_word_that_only_opens_quotations_is_no_character() {
+    // "Hey" is a census surname, yet only ever opens what someone says, and is never narrated
+    let t = "John Cavendish came in. \"Hey,\" said John Cavendish, \"where is everyone?\" Mary \
+             Cavendish smiled. \"Hey! not so loud,\" said Mary Cavendish. John sat down. Mary \
+             laughed.";
+    let ps = names(t);
+    assert!(find(&ps, "John Cavendish").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Hey").is_none(), "{ps:#?}");
+}
