@@ -353,13 +353,20 @@ fn read_cast(
     // never with a title and seldom after "the", to which hardly a quotation is surely
     // attributed, is a place ("from Lincoln", "at Clifton"): a person talked of that much
     // speaks, and is named beside the speech verb ("she asked" may find a place nearby).
+    // (A word the book also writes before a place word needs only a quarter: "Morton Church",
+    // "at Morton", a census given name that is the village.)
     for (e, ent) in clusters.entities.iter().enumerate() {
         let s = &es[e];
+        let share = if ent.full.first().is_some_and(|w| place_named.contains(w)) {
+            4.0
+        } else {
+            2.0
+        };
         if is_person[e]
             && ent.full.len() == 1
             && ent.titles.is_empty()
             && ent.article * 4 < ent.count
-            && s.after_place_preposition * 2.0 >= ent.count as f32
+            && s.after_place_preposition * share >= ent.count as f32
             && s.quotes
                 .iter()
                 .filter(|q| q.confidence >= PERSONA_QUOTE_CONFIDENCE)
