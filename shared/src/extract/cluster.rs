@@ -219,6 +219,8 @@ pub struct Clusters {
     pub entities: Vec<Entity>,
     /// form key → entity index
     pub assignment: HashMap<FormKey, usize>,
+    /// Words the book writes untitled before a place word ("oniton" of "Oniton Grange").
+    pub place_named: HashSet<String>,
 }
 
 impl Clusters {
@@ -1005,6 +1007,7 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
         assignment.insert(key, idx);
     }
     Clusters {
+        place_named,
         entities: ix.entities,
         assignment,
     }

@@ -182,18 +182,13 @@ fn read_cast(
     // One untitled word the book also writes before a place word ("Oniton Grange") and sets
     // after place prepositions ("at Oniton") names that place, whatever verbs follow it
     // ("Oniton lay below them"); a given name is exempt ("Mary Street" leaves Mary alone).
-    let place_named: std::collections::HashSet<String> = ments
-        .iter()
-        .filter(|m| m.title.is_none() && m.words.len() >= 2)
-        .filter(|m| lexicon::is_place_word(&m.words[m.words.len() - 1].to_lowercase()))
-        .map(|m| m.words[0].to_lowercase())
-        .collect();
+    // (the clustering gathers those words: `Clusters::place_named`)
     let named_place: Vec<bool> = clusters
         .entities
         .iter()
         .zip(&es)
         .map(|(ent, s)| {
-            matches!(ent.full.as_slice(), [w] if place_named.contains(w)
+            matches!(ent.full.as_slice(), [w] if clusters.place_named.contains(w)
                 && !lexicon::is_given_name(w))
                 && ent.titles.is_empty()
                 && s.after_place_preposition >= 1.0
@@ -357,7 +352,11 @@ fn read_cast(
     // "at Morton", a census given name that is the village.)
     for (e, ent) in clusters.entities.iter().enumerate() {
         let s = &es[e];
-        let share = if ent.full.first().is_some_and(|w| place_named.contains(w)) {
+        let share = if ent
+            .full
+            .first()
+            .is_some_and(|w| clusters.place_named.contains(w))
+        {
             4.0
         } else {
             2.0
