@@ -55,6 +55,15 @@ struct FormEvidence {
 }
 
 impl FormEvidence {
+    /// An untitled word's gender read as a surname: its pronouns alone, as in `gender`.
+    fn surname_gender(&self, key: &FormKey) -> Option<Gender> {
+        if key.title.is_some() || key.words.len() != 1 {
+            return self.gender(key);
+        }
+        self.voted((self.count / 20).max(5), 4)
+            .or_else(|| self.voted((self.count / 10).max(3), 3))
+    }
+
     /// Gender from the pronouns that follow the form, when at least `min` agree `ratio` to one.
     fn voted(&self, min: usize, ratio: usize) -> Option<Gender> {
         if self.male >= min && self.male >= ratio * self.female {
@@ -722,8 +731,22 @@ impl Index {
         // bear it and one of them is not only a wife ("Poole" for Grace Poole, "Lucilla" for
         // "Miss Lucilla"): a woman known only as "Mrs. Braddocks" lends her husband's bare
         // name to nobody.
+        // (read as a surname, the word's census reading as a given name says nothing of its
+        // gender: "Brooke" is John Brooke, though the census knows Brooke as a girl's name)
         let surname = || {
-            let fit = self.fitting(self.by_surname.get(w), key, ev);
+            let gender = ev.surname_gender(key);
+            let fit: Vec<usize> = self
+                .by_surname
+                .get(w)
+                .map(|c| {
+                    c.iter()
+                        .copied()
+                        .filter(
+                            |&e| !matches!((ents[e].gender, gender), (Some(a), Some(b)) if a != b),
+                        )
+                        .collect()
+                })
+                .unwrap_or_default();
             let men: Vec<usize> = fit
                 .iter()
                 .copied()

@@ -44,10 +44,16 @@ fn is_capitalised(w: &str) -> bool {
     w.chars().next().is_some_and(char::is_uppercase)
 }
 
+/// "Sparsit's", "SPARSIT'S" (a chapter's opening words are set in capitals): a possessive.
+fn possessive(w: &str) -> bool {
+    ["'s", "’s", "'S", "’S"].iter().any(|s| w.ends_with(s))
+}
+
 fn normalise(w: &str) -> String {
-    let w = w
-        .trim_end_matches("'s")
-        .trim_end_matches("’s")
+    let w = ["'s", "’s", "'S", "’S"]
+        .iter()
+        .find_map(|s| w.strip_suffix(s))
+        .unwrap_or(w)
         .trim_end_matches('\'')
         .trim_end_matches('’');
     let mut out = String::with_capacity(w.len());
@@ -332,7 +338,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 words.push(word);
                 k = end;
                 let last = tokens[end - 1].text;
-                if last.ends_with("'s") || last.ends_with("’s") || words.len() >= 4 {
+                if possessive(last) || words.len() >= 4 {
                     break;
                 }
                 continue;
@@ -342,8 +348,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 (is_capitalised(n.text) && !never_name(&ln))
                     || (n.sent == w.sent
                         && (lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln)))
-            }) || w.text.ends_with("'s")
-                || w.text.ends_with("’s")
+            }) || possessive(w.text)
                 || particle_surname(tokens, k + 1, stats).is_some();
             let next_is_name = word_at(k + 1).is_some_and(|n| {
                 let ln = lower(n.text);
@@ -388,7 +393,13 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                                 | "after"
                         )
                     });
+            // "Will Demi lie still?", "May Jo come?": a modal opening a question is the verb
+            let modal_question = first
+                && w.sent_start
+                && matches!(lw.as_str(), "will" | "may" | "shall" | "can")
+                && asks(tokens, k);
             let ambiguous_ok = lexicon::is_ambiguous_name(&lw)
+                && !modal_question
                 && (!first || next_is_name || title.is_some() || speaks);
             // “Marmee, come here” — a vocative at the start of a quotation
             let vocative = first
@@ -414,9 +425,8 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 && (title.is_some() || ambiguous_ok || nameish || (!first && !never_name(&lw)))
             {
                 words.push(normalise(w.text));
-                let possessive = w.text.ends_with("'s") || w.text.ends_with("’s");
                 k += 1;
-                if possessive {
+                if possessive(w.text) {
                     break;
                 }
                 // initials: "J. Smith"
@@ -464,6 +474,18 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         i = k.max(i + 1);
     }
     out
+}
+
+/// Whether the sentence of token `k` ends with a question mark (looked for within 60 tokens).
+fn asks(tokens: &[Token], k: usize) -> bool {
+    let sent = tokens[k].sent;
+    tokens[k..]
+        .iter()
+        .take(60)
+        .take_while(|t| t.sent == sent)
+        .filter(|t| t.kind == Kind::Punct)
+        .last()
+        .is_some_and(|t| t.text == "?")
 }
 
 /// The common words the book writes after a title as a surname ("March" of "Mrs. March").
@@ -537,7 +559,7 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
     }
     let prev = start.checked_sub(1).and_then(|p| tokens.get(p));
     let last = &tokens[m.end - 1];
-    let possessive = last.text.ends_with("'s") || last.text.ends_with("’s");
+    let possessive = possessive(last.text);
     // "in Lincoln", "at Clifton": a word that is also a given name reads as a place there
     let after_place_preposition = prev.is_some_and(|p| {
         let lp = p.text.to_lowercase();

@@ -149,14 +149,35 @@ fn read_cast(
         .filter(|(ent, s)| s.person > s.place && ent.count >= 2)
         .filter_map(|(ent, _)| ent.surname.as_deref())
         .collect();
+    // "the Miss Steeles", "the Mr. Musgroves": a title after "the" before a plural is the
+    // family's sons or daughters, whether or not the book writes the singular
+    let mut plural_titled = vec![0usize; n];
+    for (m, &e) in ments.iter().zip(&mention_entity) {
+        let first = m.first_tok(toks);
+        if m.title.is_some()
+            && m.words.len() == 1
+            && first
+                .checked_sub(1)
+                .is_some_and(|p| toks[p].text.eq_ignore_ascii_case("the"))
+            && matches!(
+                m.title_word.as_deref().map(|t| t.trim_end_matches('.').to_lowercase()),
+                Some(t) if matches!(t.as_str(), "miss" | "mr" | "mrs")
+            )
+            && is_plural_surname(&m.words[0].to_lowercase(), stats)
+        {
+            plural_titled[e] += 1;
+        }
+    }
     let family: Vec<bool> = clusters
         .entities
         .iter()
-        .map(|ent| {
+        .zip(&plural_titled)
+        .map(|(ent, &plural)| {
             ent.full.len() == 1
-                && ent.full[0]
+                && (ent.full[0]
                     .strip_suffix('s')
                     .is_some_and(|stem| surnames.contains(stem))
+                    || plural * 2 >= ent.count.max(1))
         })
         .collect();
     // A plural whose singular the book also writes as a name is a people or a group
@@ -422,6 +443,17 @@ fn read_cast(
         &title_counts,
         &title_alias,
     ))
+}
+
+/// "Steeles", "Careys": a plural whose singular is a surname and that is no name of its own
+/// ("Douglas", "Jones" and "Adams" are surnames as they stand).
+fn is_plural_surname(w: &str, stats: &mentions::CaseStats) -> bool {
+    w.len() > 4
+        && !w.ends_with("ss")
+        && !lexicon::is_surname(w)
+        && !lexicon::is_given_name(w)
+        && w.strip_suffix('s')
+            .is_some_and(|stem| lexicon::is_surname(stem) || stats.capitalised(stem) >= 1)
 }
 
 /// "the Collector, Mr. Turton", "Mr. Turton, the Collector": a role the book writes only with
