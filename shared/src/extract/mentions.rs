@@ -345,7 +345,12 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             }
             let evidence_after = word_at(k + 1).is_some_and(|n| {
                 let ln = lower(n.text);
-                (is_capitalised(n.text) && !never_name(&ln))
+                // ("Ask Brooke", "Tell Jo": an imperative opening a quotation is followed by a
+                // name too, so a capitalised word after it vouches only for a word the name
+                // lists know)
+                (is_capitalised(n.text)
+                    && !never_name(&ln)
+                    && (lexicon::is_given_name(&lw) || lexicon::is_surname(&lw)))
                     || (n.sent == w.sent
                         && (lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln)))
             }) || possessive(w.text)

@@ -1071,3 +1071,14 @@ fn a_bare_surname_joins_its_man_whatever_the_census_says_of_it_as_a_given_name()
         "{ps:#?}"
     );
 }
+
+#[test]
+fn an_imperative_opening_a_quotation_is_no_part_of_the_name_after_it() {
+    // in a short text "ask" may never be written in lower case: the name after it is no proof
+    let t = "\"Ask Brooke,\" said Laurie. Brooke shook his head.\n\n\"Ask Brooke,\" said \
+             Laurie.\n\nJohn Brooke came in.\n";
+    let ps = names(t);
+    let john = find(&ps, "John Brooke").expect("John Brooke");
+    assert!(answers_to(john, "Brooke"), "{ps:#?}");
+    assert!(find(&ps, "Ask Brooke").is_none(), "{ps:#?}");
+}
