@@ -860,12 +860,17 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
         let words = &key.words;
         // A married woman called by her husband's name ("Mrs. John Knightley", "Mrs. Manson
         // Mingott") is neither him nor anyone called by that given name.
-        let wife_form = key.title == Some(TitleClass::Mrs)
+        // ...and so is one named by her husband's name and an honorific set after it, as
+        // Urdu, Persian and Turkish usage has it ("Hamidullah Begum" is Hamidullah's wife)
+        let wife_form = (key.title == Some(TitleClass::Mrs)
             && words.len() >= 2
             && ev
                 .given_voted
                 .or_else(|| lexicon::given_name_gender(&words[0]))
-                != Some(Gender::Female);
+                != Some(Gender::Female))
+            || (key.title.is_none()
+                && words.len() >= 2
+                && lexicon::is_wife_honorific_after(&words[words.len() - 1]));
         let mut ambiguous = false;
         let target = match (words.len(), key.title) {
             (2.., _) => ix.full_name(&key, &ev, wife_form),

@@ -1379,6 +1379,15 @@ pub fn is_weak_person_verb(w: &str) -> bool {
     )
 }
 
+/// Honorifics set after a husband's name to name his wife ("Hamidullah Begum"): Urdu and
+/// Persian "Begum", "Khanum", Turkish "Hanım" (written "Hanim", "Hanum"), "Khatun".
+pub fn is_wife_honorific_after(w: &str) -> bool {
+    matches!(
+        w,
+        "begum" | "khanum" | "khanoum" | "hanim" | "hanum" | "khatun"
+    )
+}
+
 /// Adjectives that open a reference without being part of the name ("Little Adele").
 pub fn is_descriptor(w: &str) -> bool {
     matches!(

@@ -1082,3 +1082,16 @@ fn an_imperative_opening_a_quotation_is_no_part_of_the_name_after_it() {
     assert!(answers_to(john, "Brooke"), "{ps:#?}");
     assert!(find(&ps, "Ask Brooke").is_none(), "{ps:#?}");
 }
+
+#[test]
+fn a_wife_named_by_her_husbands_name_and_an_honorific_after_it_is_not_him() {
+    // "Hamidullah Begum" is Hamidullah's wife, as "Mrs. John Knightley" is John's
+    let t = "Hamidullah laughed. \"Come,\" said Hamidullah. Hamidullah Begum was a distant \
+             aunt of Aziz. She sat behind the purdah. Hamidullah Begum smiled at her guest. \
+             Hamidullah went out.";
+    let ps = names(t);
+    let man = find(&ps, "Hamidullah").expect("Hamidullah");
+    assert!(!answers_to(man, "Hamidullah Begum"), "{ps:#?}");
+    let wife = find(&ps, "Hamidullah Begum").expect("the Begum");
+    assert_eq!(wife.gender, Some(Gender::Female), "{ps:#?}");
+}
