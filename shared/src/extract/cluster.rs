@@ -55,13 +55,9 @@ struct FormEvidence {
 }
 
 impl FormEvidence {
-    /// An untitled word's gender read as a surname: its pronouns alone, as in `gender`.
+    /// A lone word's gender read as a surname: as `gender`, without the given name's reading.
     fn surname_gender(&self, key: &FormKey) -> Option<Gender> {
-        if key.title.is_some() || key.words.len() != 1 {
-            return self.gender(key);
-        }
-        self.voted((self.count / 20).max(5), 4)
-            .or_else(|| self.voted((self.count / 10).max(3), 3))
+        self.gender_from(key, false)
     }
 
     /// Gender from the pronouns that follow the form, when at least `min` agree `ratio` to one.
@@ -79,9 +75,14 @@ impl FormEvidence {
     /// one; else its given name's (census); else three pronouns (one per ten uses) agreeing
     /// three to one.
     fn gender(&self, key: &FormKey) -> Option<Gender> {
+        self.gender_from(key, true)
+    }
+
+    /// `gender`, with or without the reading of the form's first word as a given name.
+    fn gender_from(&self, key: &FormKey, as_given: bool) -> Option<Gender> {
         // the given name, untitled ("Edward") or after a title of no gender ("Reverend Edward
         // Casaubon"); "Mr. Tom" and "Miss Jo" have the title's
-        let given = (key.title.is_none() || key.words.len() >= 2)
+        let given = (as_given && (key.title.is_none() || key.words.len() >= 2))
             .then(|| {
                 self.given_voted
                     .or_else(|| lexicon::given_name_gender(&key.words[0]))

@@ -44,13 +44,16 @@ fn is_capitalised(w: &str) -> bool {
     w.chars().next().is_some_and(char::is_uppercase)
 }
 
-/// "Sparsit's", "SPARSIT'S" (a chapter's opening words are set in capitals): a possessive.
+/// A possessive's endings: "Sparsit's", "SPARSIT'S" (a chapter's opening words are set in
+/// capitals).
+const POSSESSIVE: [&str; 4] = ["'s", "’s", "'S", "’S"];
+
 fn possessive(w: &str) -> bool {
-    ["'s", "’s", "'S", "’S"].iter().any(|s| w.ends_with(s))
+    POSSESSIVE.iter().any(|s| w.ends_with(s))
 }
 
 fn normalise(w: &str) -> String {
-    let w = ["'s", "’s", "'S", "’S"]
+    let w = POSSESSIVE
         .iter()
         .find_map(|s| w.strip_suffix(s))
         .unwrap_or(w)
