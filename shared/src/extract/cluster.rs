@@ -634,6 +634,24 @@ impl Index {
             .filter(|&e| ents[e].accepts_in(key, ev, family))
             .filter(|&e| !(plain == "mrs" && ents[e].wife_form))
             .collect();
+        // Of a family, a gendered title goes to the one member its gender is known to fit, not
+        // to one of unknown gender ("Mr. Bounderby" is Josiah Bounderby, not "Loo Bounderby",
+        // whose pet name no list knows); two or more it fits leave the family as it was.
+        let fit: Vec<usize> = match key.title.and_then(TitleClass::gender) {
+            Some(g @ Gender::Male) if fit.len() >= 2 => {
+                let known: Vec<usize> = fit
+                    .iter()
+                    .copied()
+                    .filter(|&e| ents[e].gender == Some(g))
+                    .collect();
+                if known.len() == 1 {
+                    known
+                } else {
+                    fit
+                }
+            }
+            _ => fit,
+        };
         // Two or more it could be (a family): not the one the book tells apart by given name
         // ("Miss Elliot" is the eldest daughter, not the one written "Miss Anne Elliot").
         // (A one-off form that is no known name, a dialect "Bister Sikes", tells no one apart.)

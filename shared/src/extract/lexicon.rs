@@ -1388,6 +1388,15 @@ pub fn is_wife_honorific_after(w: &str) -> bool {
     )
 }
 
+/// A post-nominal set after a name ("Josiah Bounderby, Esquire", "John Smith Junior"): no part
+/// of the name.
+pub fn is_post_nominal(w: &str) -> bool {
+    matches!(
+        w,
+        "esquire" | "esq" | "junior" | "jr" | "senior" | "sr" | "bart" | "bt"
+    )
+}
+
 /// Adjectives that open a reference without being part of the name ("Little Adele").
 pub fn is_descriptor(w: &str) -> bool {
     matches!(

@@ -331,6 +331,10 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             if !first && (w.sent != tokens[j].sent || w.para != tokens[j].para) {
                 break;
             }
+            // nor takes in a post-nominal: "Josiah Bounderby Esquire" is Josiah Bounderby
+            if !first && lexicon::is_post_nominal(&lw) {
+                break;
+            }
             // nor repeats its last word: "Alfred Alfred" is a cry, "Alfred—Alfred", its dash lost
             if words.last().is_some_and(|l| *l == normalise(w.text)) {
                 break;

@@ -1095,3 +1095,45 @@ fn a_wife_named_by_her_husbands_name_and_an_honorific_after_it_is_not_him() {
     let wife = find(&ps, "Hamidullah Begum").expect("the Begum");
     assert_eq!(wife.gender, Some(Gender::Female), "{ps:#?}");
 }
+
+#[test]
+fn a_post_nominal_is_no_part_of_the_name() {
+    // "Esquire" after a name is no surname: "Josiah Bounderby Esquire" is Josiah Bounderby
+    let t = "The card read: Josiah Bounderby Esquire of Coketown. Josiah Bounderby laughed. \
+             Josiah Bounderby sat down.\n\nThe letter was to Josiah Bounderby Esquire, banker. \
+             Josiah Bounderby read it.\n";
+    let ps = names(t);
+    assert!(
+        ps.iter().all(|p| !answers_to(p, "Esquire")
+            && !p
+                .aliases
+                .iter()
+                .chain([&p.name])
+                .any(|n| n.ends_with("Esquire"))),
+        "{ps:#?}"
+    );
+    assert_eq!(
+        ps.iter()
+            .filter(|p| answers_to(p, "Josiah Bounderby"))
+            .count(),
+        1,
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn a_mans_title_goes_to_the_one_man_of_the_family_not_to_one_of_unknown_gender() {
+    // "Loo" is in no name list, so Loo Bounderby's gender is unknown when "Mr. Bounderby" is
+    // read; the one Bounderby known to be a man is Mr. Bounderby
+    let mut t = String::from(
+        "Josiah Bounderby came in. Josiah Bounderby sat down. Loo Bounderby looked up.\n\n",
+    );
+    for _ in 0..4 {
+        t.push_str("Mr. Bounderby laughed. \"Well, ma'am,\" said Mr. Bounderby.\n\n");
+    }
+    let ps = names(&t);
+    let josiah = find(&ps, "Josiah Bounderby").expect("Josiah Bounderby");
+    assert!(answers_to(josiah, "Mr. Bounderby"), "{ps:#?}");
+    let loo = find(&ps, "Loo Bounderby").expect("Loo Bounderby");
+    assert!(!answers_to(loo, "Mr. Bounderby"), "{ps:#?}");
+}
