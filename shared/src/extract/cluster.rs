@@ -705,7 +705,14 @@ impl Index {
                 let fit: Vec<usize> = self
                     .fitting(self.by_given.get(g), key, ev)
                     .into_iter()
-                    .filter(|&e| !formal || (ents[e].full.len() >= 2 && ents[e].count >= ev.count))
+                    .filter(|&e| {
+                        !formal
+                            || (ents[e].count >= ev.count
+                                && (ents[e].full.len() >= 2
+                                    || (ents[e].titles.is_empty()
+                                        && key.title.is_none()
+                                        && ents[e].count >= 2 * ev.count)))
+                    })
                     .collect();
                 let r = one(&fit, ents);
                 if r != Ok(None) {
