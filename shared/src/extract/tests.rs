@@ -1166,3 +1166,16 @@ fn a_formal_name_stays_apart_from_a_nickname_used_about_as_seldom_or_titled() {
     let betsy = find(&ps, "Aunt Betsy").expect("Aunt Betsy");
     assert!(!answers_to(betsy, "Elizabeth"), "{ps:#?}");
 }
+
+#[test]
+fn interjections_however_spelt_are_no_characters() {
+    let t = "\"Why, she was devoted to her!\" I exclaimed.\n\n\"Tcha! Tcha!\" cried Poirot \
+             irritably. \"You reason like a child. If Miss Howard were able to do it, she would be \
+             able to feign love too.\"\n\n\"H'm,\" said John. \"It was risky.\"\n\n\"H'm, yes, \
+             that might be,\" said John.\n\n\"Hullo!\" Brett said. \"Hullo!\"\n";
+    let ps = names(t);
+    assert!(find(&ps, "John").is_some(), "{ps:#?}");
+    for bad in ["Hullo", "H'm", "Tcha"] {
+        assert!(find(&ps, bad).is_none(), "{bad}: {ps:#?}");
+    }
+}
