@@ -1349,10 +1349,12 @@ pub fn is_ambiguous_name(w: &str) -> bool {
     )
 }
 
-/// Surnames of places: a weak cue ("Carlingford", "Ashford", but also "Ashburnham").
+/// Endings of place names: a weak cue ("Carlingford", "Coketown", "Chandrapore", but also
+/// "Ashburnham" and "Bingham"), set only on untitled forms.
 pub fn has_place_suffix(w: &str) -> bool {
     [
         "ford", "shire", "bury", "chester", "minster", "borough", "burgh", "mouth", "caster", "by",
+        "town", "pore", "pur", "ham",
     ]
     .iter()
     .any(|s| w.len() > s.len() + 3 && w.ends_with(s))

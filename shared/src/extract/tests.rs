@@ -1179,3 +1179,17 @@ fn interjections_however_spelt_are_no_characters() {
         assert!(find(&ps, bad).is_none(), "{bad}: {ps:#?}");
     }
 }
+
+#[test]
+fn a_name_ending_as_towns_end_is_a_town() {
+    // an invented mill town and an Indian station, named as the excerpts name theirs
+    let t = "Sissy came into Slagtown on a holiday. The streets of Slagtown were \
+             black. The patricians of Slagtown smiled at her.\n\nThe temper of Chandrapur was \
+             altering. Half the sweepers of Chandrapur had struck. Among the people of \
+             Chandrapur he stood out.\n";
+    let ps = names(t);
+    assert!(find(&ps, "Sissy").is_some(), "{ps:#?}");
+    for bad in ["Slagtown", "Chandrapur"] {
+        assert!(find(&ps, bad).is_none(), "{bad}: {ps:#?}");
+    }
+}
