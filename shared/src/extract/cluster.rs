@@ -634,9 +634,11 @@ impl Index {
             .filter(|&e| ents[e].accepts_in(key, ev, family))
             .filter(|&e| !(plain == "mrs" && ents[e].wife_form))
             .collect();
-        // Of a family, a gendered title goes to the one member its gender is known to fit, not
-        // to one of unknown gender ("Mr. Bounderby" is Josiah Bounderby, not "Loo Bounderby",
-        // whose pet name no list knows); two or more it fits leave the family as it was.
+        // Of a family, a man's title goes to the one member known to be a man, not to one of
+        // unknown gender ("Mr. Bounderby" is Josiah Bounderby, not "Loo Bounderby", whose pet
+        // name no list knows); two or more men leave the family as it was. (Not for "Miss":
+        // "Miss Dashwood" is the eldest daughter, whom the book may never name in full, not the
+        // one sister it does.)
         let fit: Vec<usize> = match key.title.and_then(TitleClass::gender) {
             Some(g @ Gender::Male) if fit.len() >= 2 => {
                 let known: Vec<usize> = fit
@@ -695,9 +697,10 @@ impl Index {
         let given = || one(&self.fitting(self.by_given.get(w), key, ev), ents);
         // "Jim" for a "James", and "Michael" for a "Mike"
         // (the formal name joins one known by its nickname only where that nickname was
-        // written in a full name: "Mary" is not "Aunt Polly"; and only one named at least as
-        // often as the formal name is used: "Margaret" is Meg March's formal name, but a
-        // "Catherine" used thirty times is not the "Kate Merry" named twice)
+        // written in a full name, or is untitled and used twice as often as the formal name:
+        // "Mary" is not "Aunt Polly", "Michael" in a chapter of "Mike" is Mike; and only one
+        // named at least as often as the formal name is used: "Margaret" is Meg March's formal
+        // name, but a "Catherine" used thirty times is not the "Kate Merry" named twice)
         let nick = || {
             let forward = lexicon::nickname_targets(w).iter().map(|g| (*g, false));
             let reverse = lexicon::nicknames_of(w).iter().map(|g| (*g, true));
