@@ -343,11 +343,20 @@ async fn the_intake_answers_in_bounded_time_and_reads_only_the_head_of_the_file(
 
     let (status, body) = submit(&t, book, user, &format!("{base}/big.txt")).await;
     assert_eq!(status, 202, "{body}");
-    assert_eq!(
-        ranges.lock().unwrap().as_slice(),
-        ["bytes=0-65535"],
-        "only the head is asked for"
-    );
+    // The intake's read comes first and asks for the head only. The in-process worker may
+    // already have picked up the job and fetched the whole file (no Range) before we look.
+    {
+        let seen = ranges.lock().unwrap();
+        assert_eq!(
+            seen.first().map(String::as_str),
+            Some("bytes=0-65535"),
+            "only the head is asked for: {seen:?}"
+        );
+        assert!(
+            seen.len() <= 2 && seen[1..].iter().all(String::is_empty),
+            "after the intake, only the worker's download: {seen:?}"
+        );
+    }
 
     // The size the ranged read reports is held against the cap.
     let t = TestServer::start(&[("MAX_FILE_BYTES", "1000000")]).await;
