@@ -701,12 +701,32 @@ impl Index {
         // "Mary" is not "Aunt Polly", "Michael" in a chapter of "Mike" is Mike; and only one
         // named at least as often as the formal name is used: "Margaret" is Meg March's formal
         // name, but a "Catherine" used thirty times is not the "Kate Merry" named twice)
+        // ("Harry" for a "Lord Henry" too: a title English sets before a given name leaves
+        // that name filed as the surname)
+        let by_given_name = |g: &str| -> Vec<usize> {
+            let mut list = self.by_given.get(g).cloned().unwrap_or_default();
+            if lexicon::is_given_name(g) {
+                let titled = self.by_surname.get(g).into_iter().flatten().filter(|&&e| {
+                    ents[e].full.len() == 1
+                        && ents[e]
+                            .title_words
+                            .iter()
+                            .any(|t| lexicon::precedes_given_name(t))
+                });
+                for &e in titled {
+                    if !list.contains(&e) {
+                        list.push(e);
+                    }
+                }
+            }
+            list
+        };
         let nick = || {
             let forward = lexicon::nickname_targets(w).iter().map(|g| (*g, false));
             let reverse = lexicon::nicknames_of(w).iter().map(|g| (*g, true));
             for (g, formal) in forward.chain(reverse) {
                 let fit: Vec<usize> = self
-                    .fitting(self.by_given.get(g), key, ev)
+                    .fitting(Some(&by_given_name(g)), key, ev)
                     .into_iter()
                     .filter(|&e| {
                         !formal

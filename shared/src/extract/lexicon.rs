@@ -109,6 +109,12 @@ pub fn is_sovereign_title(w: &str) -> bool {
     )
 }
 
+/// Titles English sets before a given name alone ("Sir Walter", "Lord Henry", "Lady Agatha",
+/// "Dame Edith"), as well as before a surname.
+pub fn precedes_given_name(w: &str) -> bool {
+    matches!(w, "sir" | "lord" | "lady" | "dame")
+}
+
 /// Titles that name a person only when a name follows ("Mother said" is not a name).
 pub fn title_needs_name(w: &str) -> bool {
     !matches!(

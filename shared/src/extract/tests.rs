@@ -1193,3 +1193,23 @@ fn a_name_ending_as_towns_end_is_a_town() {
         assert!(find(&ps, bad).is_none(), "{bad}: {ps:#?}");
     }
 }
+
+#[test]
+fn a_nickname_joins_the_given_name_a_lord_or_sir_is_known_by() {
+    // "Lord Henry" files Henry as the name after a title, yet it is his given name: his
+    // friends' "Harry" is him (and "Frank" is "Sir Francis" to his wife)
+    let mut t = String::new();
+    for _ in 0..3 {
+        t.push_str("Lord Henry smiled. \"My dear boy,\" said Lord Henry.\n\n");
+        t.push_str("\"Harry, you are dreadful,\" said Dorian. Harry laughed.\n\n");
+        t.push_str("Sir Francis frowned. \"No,\" said Sir Francis.\n\n");
+    }
+    t.push_str("\"I never told Frank,\" Lady Otway said.\n\n");
+    let ps = names(&t);
+    let henry = find(&ps, "Lord Henry").expect("Lord Henry");
+    assert!(answers_to(henry, "Harry"), "{ps:#?}");
+    assert!(
+        find(&ps, "Harry").is_some_and(|p| p.name == henry.name),
+        "{ps:#?}"
+    );
+}
