@@ -468,7 +468,12 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         while words.len() > 1 && lexicon::is_descriptor(&words[0].to_lowercase()) {
             words.remove(0);
         }
-        if words.is_empty() {
+        // "her Christian name", "fine Christian names": a word before "name" qualifies it
+        let qualifies_name = title.is_none()
+            && tokens
+                .get(k)
+                .is_some_and(|n| n.kind == Kind::Word && matches!(n.text, "name" | "names"));
+        if words.is_empty() || qualifies_name {
             i = j.max(i + 1);
             continue;
         }

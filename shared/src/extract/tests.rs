@@ -1213,3 +1213,14 @@ fn a_nickname_joins_the_given_name_a_lord_or_sir_is_known_by() {
         "{ps:#?}"
     );
 }
+
+#[test]
+fn a_word_qualifying_name_is_no_character() {
+    // "her Christian name": the word says what kind of name, it names no one
+    let t = "\"I always forget her Christian name,\" said Mary. \"Such fine Christian names \
+             they have,\" said Mary. Anne smiled. \"Her Christian name is Penelope,\" said \
+             Anne.\n\n\"His Christian name?\" Anne asked.\n";
+    let ps = names(t);
+    assert!(find(&ps, "Mary").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Christian").is_none(), "{ps:#?}");
+}
