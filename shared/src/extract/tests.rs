@@ -1224,3 +1224,28 @@ fn a_word_qualifying_name_is_no_character() {
     assert!(find(&ps, "Mary").is_some(), "{ps:#?}");
     assert!(find(&ps, "Christian").is_none(), "{ps:#?}");
 }
+
+#[test]
+fn a_capital_opening_a_line_of_verse_is_no_name() {
+    // prose wrapped at about seventy characters, then a poem whose lines open with capitals;
+    // a name opening a wrapped line of prose ("Laurie") is still a name
+    let mut t = String::new();
+    for _ in 0..3 {
+        t.push_str(
+            "Jo sat by the window with the book open on her knee, and when she looked up\n\
+             Laurie was standing in the doorway with his hat in his hand and a smile, so she\n\
+             laughed and said that she had been reading the saddest poem in all the world to\n\
+             herself, and that she would read it to him if he promised not to laugh at her.\n\n",
+        );
+    }
+    t.push_str(
+        "\"Listen,\" said Jo.\n\n    The summer flowers are gone and dead,\n    Will never see \
+         them more;\n    May comes again with rain and song,\n    Grace falls on every \
+         shore;\n    Will heart's-ease ever bloom,\n    May sorrow find its door.\n\n",
+    );
+    let ps = names(&t);
+    assert!(find(&ps, "Laurie").is_some(), "{ps:#?}");
+    for bad in ["Will", "May", "Grace"] {
+        assert!(find(&ps, bad).is_none(), "{bad}: {ps:#?}");
+    }
+}

@@ -65,6 +65,23 @@ fn plural_possessive(text: &str, i: usize) -> bool {
         && after.next().is_some_and(char::is_lowercase)
 }
 
+/// The width the text is wrapped at: the median length of its lines that run on into another
+/// (0 when too few do to tell).
+fn typical_line_chars(text: &str) -> usize {
+    let mut lens: Vec<usize> = Vec::new();
+    let mut lines = text.lines().map(str::trim_end).peekable();
+    while let Some(l) = lines.next() {
+        if lines.peek().is_some_and(|n| !n.trim().is_empty()) && !l.trim().is_empty() {
+            lens.push(l.chars().count());
+        }
+    }
+    if lens.len() < 10 {
+        return 0;
+    }
+    let mid = lens.len() / 2;
+    *lens.select_nth_unstable(mid).1
+}
+
 pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     let singles = single_quote_dialogue(text);
     let straight_singles = !singles && straight_single_dialogue(text);
@@ -77,6 +94,15 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     let mut in_quote = false;
     let mut newlines = 0u32;
     let bytes = text.as_bytes();
+    // Lines of verse (and of letters' headings) open with a capital whatever the sentence
+    // does: a line well short of the book's wrapping width, with another line straight after
+    // it, makes the next word a sentence start as far as its capital goes.
+    let short_line = if line_paragraphs {
+        0
+    } else {
+        typical_line_chars(text) * 3 / 4
+    };
+    let mut line_start = 0usize;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if c == '\n' {
@@ -88,7 +114,10 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
                 para += 1;
                 next_starts = true;
                 in_quote = false;
+            } else if text[line_start..i].trim().chars().count() < short_line {
+                next_starts = true;
             }
+            line_start = i + 1;
             continue;
         }
         if c.is_whitespace() {
