@@ -117,6 +117,8 @@ struct Salience {
     mentions: Vec<(u32, usize)>,
     /// (paragraph, speaker) of explicitly tagged quotations
     tagged: Vec<(u32, Speaker)>,
+    /// (paragraph, gender, mentions recorded before it) of each "he"/"she" in narration
+    pronouns: Vec<(u32, Gender, usize)>,
 }
 
 impl Salience {
@@ -147,13 +149,42 @@ impl Salience {
         match cands.as_slice() {
             [] => None,
             [e] => Some((*e, PRONOUN_TAG)),
-            _ => self
-                .mentions
-                .iter()
-                .rev()
-                .take_while(|(p, _)| *p == para)
-                .find(|(_, e)| cast.gender.get(*e).copied().flatten() == Some(g))
-                .map(|&(_, e)| (e, PRONOUN_TAG_CROWDED)),
+            _ => {
+                let of_g = |e: usize| cast.gender.get(e).copied().flatten() == Some(g);
+                let here = self.mentions.len()
+                    - self
+                        .mentions
+                        .iter()
+                        .rev()
+                        .take_while(|(p, _)| *p == para)
+                        .count();
+                let last = (here..self.mentions.len())
+                    .rev()
+                    .find(|&i| of_g(self.mentions[i].1))?;
+                let named = self.mentions[last].1;
+                // "he hoped Fielding would come … he cried": a "he" of this paragraph that
+                // comes before Fielding is first named here is someone else, and the later
+                // "he" goes on with him (the last man named before that first "he").
+                let first = (here..=last)
+                    .find(|&i| self.mentions[i].1 == named)
+                    .unwrap_or(last);
+                let topic = self
+                    .pronouns
+                    .iter()
+                    .rev()
+                    .take_while(|&&(p, _, _)| p == para)
+                    .filter(|&&(_, pg, at)| pg == g && at <= first)
+                    .last()
+                    .and_then(|&(_, _, at)| {
+                        self.mentions[..at]
+                            .iter()
+                            .rev()
+                            .take_while(|(p, _)| *p >= lo)
+                            .map(|&(_, e)| e)
+                            .find(|&e| e != named && of_g(e))
+                    });
+                Some((topic.unwrap_or(named), PRONOUN_TAG_CROWDED))
+            }
         }
     }
 }
@@ -344,6 +375,15 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
                     if let Some(&e) = cast.mention_at.get(&j) {
                         if sal.mentions.last() != Some(&(t.para, e)) {
                             sal.mentions.push((t.para, e));
+                        }
+                    } else if t.kind == Kind::Word {
+                        let g = match lower(t).as_str() {
+                            "he" => Some(Gender::Male),
+                            "she" => Some(Gender::Female),
+                            _ => None,
+                        };
+                        if let Some(g) = g {
+                            sal.pronouns.push((t.para, g, sal.mentions.len()));
                         }
                     }
                 }

@@ -1249,3 +1249,24 @@ fn a_capital_opening_a_line_of_verse_is_no_name() {
         assert!(find(&ps, bad).is_none(), "{bad}: {ps:#?}");
     }
 }
+
+#[test]
+fn a_he_before_a_new_name_goes_on_with_the_man_before() {
+    // "he hoped Fielding would come … he cried": the first "he" is not Fielding, and the later
+    // "he" goes on with the same man; with no "he" before the name, the name speaks
+    let t = "Aziz Khan walked to the station alone. Mr. Aziz was happy.\n\n\
+             Cyril Fielding stayed at the college. Mr. Fielding read a book.\n\n\
+             Mr. Aziz waited at the gate for an hour.\n\n\
+             He looked down the road, and he hoped Fielding would come soon. He rushed to the \
+             car. \"So you have come after all, my friend!\" he cried.\n\n\
+             Mr. Aziz sat at the table.\n\n\
+             Fielding came into the room and took off his hat. \"Good evening to you all,\" he \
+             said.\n";
+    let ps = names(t);
+    let aziz = find(&ps, "Mr. Aziz").expect("Aziz");
+    let fielding = find(&ps, "Mr. Fielding").expect("Fielding");
+    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
+    assert!(said(aziz, "you have come after all"), "{ps:#?}");
+    assert!(!said(fielding, "you have come after all"), "{ps:#?}");
+    assert!(said(fielding, "Good evening"), "{ps:#?}");
+}
