@@ -21,11 +21,22 @@ pub struct Attribution {
     pub para: u32,
 }
 
-/// A speaker: a character, or the unnamed first-person narrator.
+/// A speaker: a character, the unnamed first-person narrator, or someone the tag names who is
+/// no character ("said the count", "a voice said"): that line is nobody's, and no neighbour's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Speaker {
     Entity(usize),
     Narrator,
+    Outsider,
+}
+
+/// Words that open a noun phrase which names no one in particular ("the", "a", "his").
+fn determiner(t: &Token) -> bool {
+    t.kind == Kind::Word
+        && matches!(
+            lower(t).as_str(),
+            "the" | "a" | "an" | "his" | "her" | "their" | "my" | "our" | "your" | "another"
+        )
 }
 
 /// What the attribution pass needs to know about the characters.
@@ -209,6 +220,10 @@ fn pronoun_speaker(t: &Token, para: u32, cast: &Cast, sal: &Salience) -> Option<
     }
 }
 
+fn lowercase(t: &Token) -> bool {
+    t.kind == Kind::Word && t.text.starts_with(char::is_lowercase)
+}
+
 fn is_subject_pronoun(t: &Token) -> bool {
     t.kind == Kind::Word
         && matches!(
@@ -276,10 +291,31 @@ fn speaker_of_verb(
         if is_subject_pronoun(&toks[v - 1]) {
             return pronoun_speaker(&toks[v - 1], para, cast, sal);
         }
+        // "the count said", "a tall man said": a speaker outside the cast
+        let phrase: Vec<usize> = (from..v)
+            .rev()
+            .take_while(|&j| toks[j].kind == Kind::Word)
+            .take(3)
+            .collect();
+        if phrase.len() >= 2
+            && phrase
+                .iter()
+                .position(|&j| determiner(&toks[j]))
+                .is_some_and(|d| d >= 1 && phrase[..d].iter().all(|&j| lowercase(&toks[j])))
+        {
+            return Some((Speaker::Outsider, NAMED_TAG));
+        }
     }
     let n = v + 1;
     if n >= to {
         return None;
+    }
+    // "said the count", "said a voice": unless a character's name follows the article
+    if determiner(&toks[n])
+        && toks.get(n + 1).is_some_and(lowercase)
+        && !(n + 1..to.min(n + 4)).any(|j| cast.mention_at.contains_key(&j))
+    {
+        return Some((Speaker::Outsider, NAMED_TAG));
     }
     if let Some(&e) = cast.mention_at.get(&n) {
         // "rejoined Oliver's benefactress" names someone else

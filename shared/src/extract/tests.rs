@@ -1270,3 +1270,22 @@ fn a_he_before_a_new_name_goes_on_with_the_man_before() {
     assert!(!said(fielding, "you have come after all"), "{ps:#?}");
     assert!(said(fielding, "Good evening"), "{ps:#?}");
 }
+
+#[test]
+fn a_tag_naming_no_character_gives_the_line_to_no_one() {
+    // "said the count": turn-taking must not hand his lines to Anne or Frederick
+    let t = "Anne Elliot sat by the window. Frederick Wentworth came in and sat by her.\n\n\
+             \"I have been thinking of the sea all morning,\" said Anne.\n\n\
+             \"And I of nothing but the ships we lost,\" said Frederick.\n\n\
+             \"Will you take a glass of wine with us, sir?\" said the count.\n\n\
+             \"It is a very old wine from my own country,\" the count said.\n\n\
+             \"Then I will take a glass with pleasure,\" said Frederick.\n";
+    let ps = names(t);
+    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
+    for p in &ps {
+        assert!(!said(p, "glass of wine"), "{p:#?}");
+        assert!(!said(p, "very old wine"), "{p:#?}");
+    }
+    let fred = find(&ps, "Frederick Wentworth").expect("Frederick");
+    assert!(said(fred, "with pleasure"), "{fred:#?}");
+}
