@@ -412,11 +412,14 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
                         if sal.mentions.last() != Some(&(t.para, e)) {
                             sal.mentions.push((t.para, e));
                         }
-                    } else if t.kind == Kind::Word {
-                        let g = match lower(t).as_str() {
-                            "he" => Some(Gender::Male),
-                            "she" => Some(Gender::Female),
-                            _ => None,
+                    } else if t.kind == Kind::Word && t.text.len() <= 3 {
+                        // (no lower-casing copy: this runs on every word of narration)
+                        let g = if t.text.eq_ignore_ascii_case("he") {
+                            Some(Gender::Male)
+                        } else if t.text.eq_ignore_ascii_case("she") {
+                            Some(Gender::Female)
+                        } else {
+                            None
                         };
                         if let Some(g) = g {
                             sal.pronouns.push((t.para, g, sal.mentions.len()));
