@@ -387,6 +387,23 @@ fn tag_in(
         .find_map(|v| speaker_of_verb(toks, v, from, to, para, cast, sal))
 }
 
+/// Whether the quotation calls `e` by name, set off as one speaks to someone ("Have you
+/// brought them, Helen?", "Henry, come in"): then `e` is the one spoken to, not the speaker.
+fn addresses(toks: &[Token], q: &RawQuote, e: usize, cast: &Cast) -> bool {
+    let set_off = |t: Option<&Token>| {
+        t.is_some_and(|t| {
+            matches!(t.kind, Kind::OpenQuote | Kind::CloseQuote)
+                || matches!(t.text, "," | "?" | "!" | "." | ";")
+        })
+    };
+    (q.open + 1..q.close).any(|j| {
+        cast.mention_at.get(&j) == Some(&e)
+            && set_off(toks.get(j - 1))
+            && (j + 1..(j + 6).min(q.close + 1))
+                .any(|end| cast.mention_end.get(&end) == Some(&(e, j)) && set_off(toks.get(end)))
+    })
+}
+
 /// Attributes every quotation it can; the rest are left out.
 pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
     let quotes = find_quotes(text, toks);
@@ -520,6 +537,9 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
                 _ => None,
             };
             if let Some((Speaker::Entity(e), c)) = who {
+                if addresses(toks, q, e, cast) {
+                    continue;
+                }
                 out.push(Attribution {
                     start: q.start,
                     end: q.end,

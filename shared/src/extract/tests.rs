@@ -1289,3 +1289,21 @@ fn a_tag_naming_no_character_gives_the_line_to_no_one() {
     let fred = find(&ps, "Frederick Wentworth").expect("Frederick");
     assert!(said(fred, "with pleasure"), "{fred:#?}");
 }
+
+#[test]
+fn a_line_that_calls_someone_by_name_is_not_theirs() {
+    // "Have you brought them here, Helen?" is said to Helen: turn-taking that would give it
+    // to her gives it to no one
+    let t = "Helen Schlegel and Margaret Schlegel sat in the garden.\n\n\
+             \"I have been thinking of the sea all morning,\" said Helen.\n\n\
+             \"And I of nothing but the house we lost,\" said Margaret.\n\n\
+             \"Then we are both of us very poor company today, Helen.\"\n\n\
+             \"Perhaps we are, but I would rather have no other.\"\n";
+    let ps = names(t);
+    let helen = find(&ps, "Helen Schlegel").expect("Helen");
+    let margaret = find(&ps, "Margaret Schlegel").expect("Margaret");
+    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
+    assert!(said(helen, "thinking of the sea"), "{helen:#?}");
+    assert!(said(margaret, "house we lost"), "{margaret:#?}");
+    assert!(!said(helen, "poor company"), "{helen:#?}");
+}
