@@ -1,8 +1,10 @@
 //! Who said what. Finds every quotation (the pieces of one split by its speech tag, and a speech
 //! that runs over several paragraphs) and gives it a speaker only where the text makes the
 //! speaker clear: a verb of speech beside a name or a pronoun that resolves to one person, the
-//! paragraph that tag belongs to, or strict turn-taking between two known speakers. Each
-//! attribution carries a confidence; the persona writer takes only the confident ones.
+//! paragraph that tag belongs to, or strict turn-taking between two known speakers. A tag that
+//! names someone outside the cast ("said the count") gives its line to no one, and a line that
+//! calls a character by name is not theirs. Each attribution carries a confidence; the persona
+//! writer takes only the confident ones.
 
 use std::collections::HashMap;
 
@@ -200,24 +202,30 @@ impl Salience {
     }
 }
 
+/// The gender of a "he" or "she" (no lower-cased copy: this runs on every word of narration).
+fn pronoun_gender(t: &Token) -> Option<Gender> {
+    if t.kind != Kind::Word {
+        None
+    } else if t.text.eq_ignore_ascii_case("he") {
+        Some(Gender::Male)
+    } else if t.text.eq_ignore_ascii_case("she") {
+        Some(Gender::Female)
+    } else {
+        None
+    }
+}
+
 /// The speaker a pronoun names: "he", "she" resolved, or "I".
 fn pronoun_speaker(t: &Token, para: u32, cast: &Cast, sal: &Salience) -> Option<(Speaker, f32)> {
-    if t.kind != Kind::Word {
-        return None;
+    if let Some(g) = pronoun_gender(t) {
+        return sal
+            .resolve(g, para, cast)
+            .map(|(e, c)| (Speaker::Entity(e), c));
     }
-    match lower(t).as_str() {
-        "he" => sal
-            .resolve(Gender::Male, para, cast)
-            .map(|(e, c)| (Speaker::Entity(e), c)),
-        "she" => sal
-            .resolve(Gender::Female, para, cast)
-            .map(|(e, c)| (Speaker::Entity(e), c)),
-        "i" => Some(match cast.narrator {
-            Some(e) => (Speaker::Entity(e), NARRATOR_TAG),
-            None => (Speaker::Narrator, NARRATOR_TAG),
-        }),
-        _ => None,
-    }
+    (t.kind == Kind::Word && t.text.eq_ignore_ascii_case("i")).then_some(match cast.narrator {
+        Some(e) => (Speaker::Entity(e), NARRATOR_TAG),
+        None => (Speaker::Narrator, NARRATOR_TAG),
+    })
 }
 
 fn lowercase(t: &Token) -> bool {
@@ -429,18 +437,8 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
                         if sal.mentions.last() != Some(&(t.para, e)) {
                             sal.mentions.push((t.para, e));
                         }
-                    } else if t.kind == Kind::Word && t.text.len() <= 3 {
-                        // (no lower-casing copy: this runs on every word of narration)
-                        let g = if t.text.eq_ignore_ascii_case("he") {
-                            Some(Gender::Male)
-                        } else if t.text.eq_ignore_ascii_case("she") {
-                            Some(Gender::Female)
-                        } else {
-                            None
-                        };
-                        if let Some(g) = g {
-                            sal.pronouns.push((t.para, g, sal.mentions.len()));
-                        }
+                    } else if let Some(g) = pronoun_gender(t) {
+                        sal.pronouns.push((t.para, g, sal.mentions.len()));
                     }
                 }
             }
