@@ -809,6 +809,21 @@ impl Index {
             if men.is_empty() && fit.iter().all(|&e| wife_only(e)) {
                 return Ok(None);
             }
+            // ... and unless one unmarried woman of the name is named five times as often as
+            // the rest of them together: the name is her own, and a Victorian master calls a
+            // schoolgirl by it ("Jupe" is Sissy Jupe, whose father "Signor Jupe" is named three
+            // times). A wife's surname is her husband's: "Pontellier" is Léonce, however often
+            // the book says "Mrs. Pontellier".
+            let unmarried = |e: usize| {
+                ents[e].gender == Some(Gender::Female)
+                    && !ents[e].titles.contains(&TitleClass::Mrs)
+                    && !ents[e].wife_form
+            };
+            if let Ok(Some(e)) = one(&fit, ents) {
+                if !men.is_empty() && unmarried(e) {
+                    return Ok(Some(e));
+                }
+            }
             one(if men.is_empty() { &fit } else { &men }, ents)
         };
         // A known surname is looked up as one first ("Archer" is Newland Archer, not a

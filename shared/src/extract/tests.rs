@@ -1307,3 +1307,28 @@ fn a_line_that_calls_someone_by_name_is_not_theirs() {
     assert!(said(margaret, "house we lost"), "{margaret:#?}");
     assert!(!said(helen, "poor company"), "{helen:#?}");
 }
+
+#[test]
+fn a_bare_surname_is_the_unmarried_woman_named_far_more_than_its_man() {
+    // a schoolmaster calls the girl by her surname; her father is named twice
+    let mut t = String::from(
+        "Kitty Marlowe came to the school. Signor Marlowe, her father, rode in the circus.\n\n",
+    );
+    for _ in 0..12 {
+        t.push_str("Kitty sat still. \"Marlowe, stand up,\" said Mr. Crane. Kitty stood.\n\n");
+    }
+    t.push_str("Signor Marlowe never came back.\n\n");
+    // a wife's surname is her husband's, however seldom he is named
+    t.push_str("Nora Hale kept the house. Mrs. Hale was kind.\n\n");
+    for _ in 0..12 {
+        t.push_str("Nora smiled at Mrs. Hale's cook. \"Hale will be late,\" said Nora.\n\n");
+    }
+    t.push_str("Mr. Hale came home at last.\n\n");
+    let ps = names(&t);
+    let kitty = find(&ps, "Kitty Marlowe").expect("Kitty Marlowe");
+    assert!(answers_to(kitty, "Marlowe"), "{ps:#?}");
+    let father = find(&ps, "Signor Marlowe").expect("Signor Marlowe");
+    assert_ne!(father.name, kitty.name, "{ps:#?}");
+    let nora = find(&ps, "Nora Hale").expect("Nora Hale");
+    assert!(!answers_to(nora, "Hale"), "{ps:#?}");
+}
