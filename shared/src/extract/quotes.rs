@@ -130,6 +130,8 @@ struct Salience {
     mentions: Vec<(u32, usize)>,
     /// (paragraph, speaker) of explicitly tagged quotations
     tagged: Vec<(u32, Speaker)>,
+    /// whether each of `mentions` opens its sentence
+    mention_opens: Vec<bool>,
     /// (paragraph, gender, mentions recorded before it) of each "he"/"she" in narration
     pronouns: Vec<(u32, Gender, usize)>,
 }
@@ -177,16 +179,19 @@ impl Salience {
                 let named = self.mentions[last].1;
                 // "he hoped Fielding would come … he cried": a "he" of this paragraph that
                 // comes before Fielding is first named here is someone else, and the later
-                // "he" goes on with him (the last man named before that first "he").
+                // "he" goes on with him (the last man named before that first "he"). A name
+                // that opens a sentence ("He started to fetch it. Aziz was sitting up in
+                // bed") takes the topic over.
                 let first = (here..=last)
                     .find(|&i| self.mentions[i].1 == named)
                     .unwrap_or(last);
+                let opens = self.mention_opens.get(first).copied().unwrap_or(false);
                 let topic = self
                     .pronouns
                     .iter()
                     .rev()
                     .take_while(|&&(p, _, _)| p == para)
-                    .filter(|&&(_, pg, at)| pg == g && at <= first)
+                    .filter(|&&(_, pg, at)| pg == g && at <= first && !opens)
                     .last()
                     .and_then(|&(_, _, at)| {
                         self.mentions[..at]
@@ -436,6 +441,7 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
                     if let Some(&e) = cast.mention_at.get(&j) {
                         if sal.mentions.last() != Some(&(t.para, e)) {
                             sal.mentions.push((t.para, e));
+                            sal.mention_opens.push(t.sent_start);
                         }
                     } else if let Some(g) = pronoun_gender(t) {
                         sal.pronouns.push((t.para, g, sal.mentions.len()));

@@ -1332,3 +1332,20 @@ fn a_bare_surname_is_the_unmarried_woman_named_far_more_than_its_man() {
     let nora = find(&ps, "Nora Hale").expect("Nora Hale");
     assert!(!answers_to(nora, "Hale"), "{ps:#?}");
 }
+
+#[test]
+fn a_name_opening_a_sentence_after_a_he_takes_the_tag() {
+    // "He started to fetch it himself. Aziz was sitting up in bed. 'Here's your home,' he
+    // said": the newcomer opens his own sentence, so the "he" before him says nothing of him
+    let t = "Walter Moss rode to the farm. Mr. Moss was tired.\n\n\
+             Peter Hart lay ill at the farm. Mr. Hart slept.\n\n\
+             Mr. Moss could see his horse in the shed, but no one brought it. He started to \
+             fetch it himself. Hart was sitting up in bed, looking sad. \"Here is your home, \
+             then,\" he said.\n";
+    let ps = names(t);
+    let hart = find(&ps, "Mr. Hart").expect("Hart");
+    let moss = find(&ps, "Mr. Moss").expect("Moss");
+    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
+    assert!(said(hart, "Here is your home"), "{ps:#?}");
+    assert!(!said(moss, "Here is your home"), "{ps:#?}");
+}
