@@ -479,10 +479,13 @@ pub fn attribute(text: &str, toks: &[Token], cast: &Cast) -> Vec<Attribution> {
             };
             // Narration between two pieces of one speech is the first piece's tag
             // (`“I hope,” said Oliver, when Mrs. Maylie returned, “that…”`): the second piece
-            // is the same speaker's.
+            // is the same speaker's. Narration that runs on into a sentence of its own with
+            // a tag of its own (`he said, meaning it. Aziz retorted, “…”`) tags the second.
+            let own = || tag_in(toks, before_from, q.open, None, para, cast, &sal);
             let before = || match (k, after_tag_used) {
-                (1.., true) => tags[k - 1],
-                _ => tag_in(toks, before_from, q.open, None, para, cast, &sal),
+                (1.., true) if toks[before_from].sent == toks[q.open - 1].sent => tags[k - 1],
+                (1.., true) => own().or(tags[k - 1]),
+                _ => own(),
             };
             let tag = after.or_else(before);
             after_tag_used = after.is_some();

@@ -1349,3 +1349,22 @@ fn a_name_opening_a_sentence_after_a_he_takes_the_tag() {
     assert!(said(hart, "Here is your home"), "{ps:#?}");
     assert!(!said(moss, "Here is your home"), "{ps:#?}");
 }
+
+#[test]
+fn a_tag_in_a_new_sentence_between_two_quotations_tags_the_second() {
+    // the narration after the first piece runs on into a sentence with its own tag: the
+    // second quotation is that speaker's, not a second piece of the first one's speech
+    let t = "Walter Moss came. Mr. Moss sat down. Peter Hart came too. Hart smiled.\n\n\
+             They argued all the way home. Moss had \"no further use for manners,\" he said, \
+             meaning that the old rules were dead. Hart retorted, \"Very well, and we have no \
+             use for you,\" and glared at him.\n\n\
+             \"I hope,\" said Moss, when the horse had stopped, \"that we shall meet again.\"\n";
+    let ps = names(t);
+    let hart = find(&ps, "Hart").expect("Hart");
+    let moss = find(&ps, "Mr. Moss").expect("Moss");
+    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
+    assert!(said(hart, "no use for you"), "{ps:#?}");
+    assert!(!said(moss, "no use for you"), "{ps:#?}");
+    // within one sentence, the narration between the pieces is still the first one's tag
+    assert!(said(moss, "that we shall meet again"), "{ps:#?}");
+}
