@@ -694,7 +694,22 @@ impl Index {
     fn lone_word(&self, key: &FormKey, ev: &FormEvidence) -> Result<Option<usize>, Vec<usize>> {
         let w = &key.words[0];
         let ents = &self.entities;
-        let given = || one(&self.fitting(self.by_given.get(w), key, ev), ents);
+        // (one who dominates by count must also be called by this given name at least as
+        // often as each other holder: "John" is not John Willoughby, written so once and
+        // otherwise "Willoughby", beside a "John Dashwood" written thirty times)
+        let uses = |e: usize| -> usize {
+            ents[e]
+                .forms
+                .iter()
+                .filter(|(f, _)| f.split_whitespace().any(|x| x.eq_ignore_ascii_case(w)))
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let named_one = |fit: &[usize]| match one(fit, ents) {
+            Ok(Some(e)) if fit.iter().any(|&o| o != e && uses(o) > uses(e)) => Err(fit.to_vec()),
+            r => r,
+        };
+        let given = || named_one(&self.fitting(self.by_given.get(w), key, ev));
         // "Jim" for a "James", and "Michael" for a "Mike"
         // (the formal name joins one known by its nickname only where that nickname was
         // written in a full name, or is untitled and used twice as often as the formal name:
@@ -857,7 +872,7 @@ impl Index {
         }
         pooled.sort_unstable();
         pooled.dedup();
-        match (first, one(&pooled, ents)) {
+        match (first, named_one(&pooled)) {
             // (a pet name is read as one only where nothing else reads the word)
             (None, _) => diminutive(),
             (_, Ok(Some(e))) => Ok(Some(e)),

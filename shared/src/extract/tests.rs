@@ -1368,3 +1368,27 @@ fn a_tag_in_a_new_sentence_between_two_quotations_tags_the_second() {
     // within one sentence, the narration between the pieces is still the first one's tag
     assert!(said(moss, "that we shall meet again"), "{ps:#?}");
 }
+
+#[test]
+fn a_given_name_is_not_the_man_who_dominates_only_by_his_surname() {
+    // "John Hale" is written once and he is "Hale" ever after; "John Crane" is written ten
+    // times: a lone "John" is not Hale's
+    let mut t = String::from("John Hale came to the town.\n\n");
+    for _ in 0..30 {
+        t.push_str("Hale walked. Mr. Hale smiled.\n\n");
+    }
+    for _ in 0..10 {
+        t.push_str("John Crane sat at home.\n\n");
+    }
+    t.push_str("\"Is it so?\" said John. John shook his head.\n\n");
+    // a given name the main character is called by keeps going to her
+    for _ in 0..10 {
+        t.push_str("Jane Ashdown laughed. Jane ran.\n\n");
+    }
+    t.push_str("Jane Poole came once. Jane Poole left.\n\n");
+    let ps = names(&t);
+    let hale = find(&ps, "Mr. Hale").expect("Hale");
+    assert!(!answers_to(hale, "John"), "{ps:#?}");
+    let jane = find(&ps, "Jane Ashdown").expect("Jane Ashdown");
+    assert!(answers_to(jane, "Jane"), "{ps:#?}");
+}
