@@ -319,6 +319,15 @@ fn speaker_of_verb(
             return Some((Speaker::Outsider, NAMED_TAG));
         }
     }
+    // "and warned Aziz", "turned and asked Fagin": the verb goes on with a subject before
+    // it, and the name after it is whom it is said to
+    if v > from
+        && ["and", "but"]
+            .iter()
+            .any(|c| toks[v - 1].text.eq_ignore_ascii_case(c))
+    {
+        return None;
+    }
     let n = v + 1;
     if n >= to {
         return None;

@@ -1392,3 +1392,18 @@ fn a_given_name_is_not_the_man_who_dominates_only_by_his_surname() {
     let jane = find(&ps, "Jane Ashdown").expect("Jane Ashdown");
     assert!(answers_to(jane, "Jane"), "{ps:#?}");
 }
+
+#[test]
+fn a_name_after_and_and_a_speech_verb_is_the_one_spoken_to() {
+    // "Hart murmured, '…,' and warned Moss 'not to …'": Moss is warned, Hart speaks
+    let t = "Walter Moss came. Mr. Moss sat down. Peter Hart came too. Mr. Hart smiled.\n\n\
+             Hart murmured, \"He has changed of late,\" and warned Moss \"not to expect too much \
+             of him.\"\n";
+    let ps = names(t);
+    let moss = find(&ps, "Mr. Moss").expect("Moss");
+    let hart = find(&ps, "Mr. Hart").expect("Hart");
+    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
+    assert!(!said(moss, "He has changed"), "{ps:#?}");
+    assert!(!said(moss, "not to expect"), "{ps:#?}");
+    assert!(said(hart, "He has changed"), "{ps:#?}");
+}
