@@ -15,6 +15,11 @@ fn find<'a>(ps: &'a [CharacterProfile], name: &str) -> Option<&'a CharacterProfi
     ps.iter().find(|p| answers_to(p, name))
 }
 
+/// Whether one of the quotations attributed to a character holds `q`.
+fn said(p: &CharacterProfile, q: &str) -> bool {
+    p.all_quotes.iter().any(|r| r.text.contains(q))
+}
+
 #[test]
 fn honorific_spans_and_distinct_spouses() {
     let t = "Mr. Bennet was quiet. Mrs. Bennet talked. \"My dear Mr. Bennet,\" said Mrs. Bennet, \
@@ -327,7 +332,6 @@ fn quotes_go_only_to_clear_speakers_with_offsets_and_confidence() {
     let anne = find(&ps, "Anne Elliot").expect("Anne");
     let fred = find(&ps, "Frederick Wentworth").expect("Wentworth");
     let mary = find(&ps, "Mary Musgrove").expect("Mary");
-    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
     assert!(said(anne, "thinking of the sea"), "{anne:#?}");
     assert!(said(fred, "ships we lost"), "{fred:#?}");
     // strict two-party alternation
@@ -1265,7 +1269,6 @@ fn a_he_before_a_new_name_goes_on_with_the_man_before() {
     let ps = names(t);
     let aziz = find(&ps, "Mr. Aziz").expect("Aziz");
     let fielding = find(&ps, "Mr. Fielding").expect("Fielding");
-    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
     assert!(said(aziz, "you have come after all"), "{ps:#?}");
     assert!(!said(fielding, "you have come after all"), "{ps:#?}");
     assert!(said(fielding, "Good evening"), "{ps:#?}");
@@ -1281,7 +1284,6 @@ fn a_tag_naming_no_character_gives_the_line_to_no_one() {
              \"It is a very old wine from my own country,\" the count said.\n\n\
              \"Then I will take a glass with pleasure,\" said Frederick.\n";
     let ps = names(t);
-    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
     for p in &ps {
         assert!(!said(p, "glass of wine"), "{p:#?}");
         assert!(!said(p, "very old wine"), "{p:#?}");
@@ -1302,7 +1304,6 @@ fn a_line_that_calls_someone_by_name_is_not_theirs() {
     let ps = names(t);
     let helen = find(&ps, "Helen Schlegel").expect("Helen");
     let margaret = find(&ps, "Margaret Schlegel").expect("Margaret");
-    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
     assert!(said(helen, "thinking of the sea"), "{helen:#?}");
     assert!(said(margaret, "house we lost"), "{margaret:#?}");
     assert!(!said(helen, "poor company"), "{helen:#?}");
@@ -1345,7 +1346,6 @@ fn a_name_opening_a_sentence_after_a_he_takes_the_tag() {
     let ps = names(t);
     let hart = find(&ps, "Mr. Hart").expect("Hart");
     let moss = find(&ps, "Mr. Moss").expect("Moss");
-    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
     assert!(said(hart, "Here is your home"), "{ps:#?}");
     assert!(!said(moss, "Here is your home"), "{ps:#?}");
 }
@@ -1362,7 +1362,6 @@ fn a_tag_in_a_new_sentence_between_two_quotations_tags_the_second() {
     let ps = names(t);
     let hart = find(&ps, "Hart").expect("Hart");
     let moss = find(&ps, "Mr. Moss").expect("Moss");
-    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
     assert!(said(hart, "no use for you"), "{ps:#?}");
     assert!(!said(moss, "no use for you"), "{ps:#?}");
     // within one sentence, the narration between the pieces is still the first one's tag
@@ -1402,7 +1401,6 @@ fn a_name_after_and_and_a_speech_verb_is_the_one_spoken_to() {
     let ps = names(t);
     let moss = find(&ps, "Mr. Moss").expect("Moss");
     let hart = find(&ps, "Mr. Hart").expect("Hart");
-    let said = |p: &CharacterProfile, q: &str| p.all_quotes.iter().any(|r| r.text.contains(q));
     assert!(!said(moss, "He has changed"), "{ps:#?}");
     assert!(!said(moss, "not to expect"), "{ps:#?}");
     assert!(said(hart, "He has changed"), "{ps:#?}");
