@@ -482,8 +482,8 @@ async fn older_turns_fold_into_a_rolling_summary() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resumed_streams_follow_on_redis_and_count_against_the_rate_limit() {
-    let _ = e2e::services::require_redis().await;
-    let redis_url = e2e::services::redis_url();
+    // (a Redis database of its own: the suite's other pollers would take its job)
+    let (redis_url, _redis) = e2e::services::own_redis_db(11).await;
     let Ingested {
         t,
         user,

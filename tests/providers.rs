@@ -699,13 +699,20 @@ async fn summary_covering(pool: &sqlx::PgPool, session: Uuid, covers: i32) -> St
     );
 }
 
-/// The production stores (PostgreSQL, migrated, and Redis) and the scripted model, with the
-/// bundled novel ingested and a session open.
-async fn on_production_stores(m: &ModelServer) -> (e2e::services::TestDb, sqlx::PgPool, Ingested) {
+/// Redis databases of their own for the two tests on the production stores.
+const SUMMARY_REDIS_DB: u32 = 12;
+const DONE_FIRST_REDIS_DB: u32 = 13;
+
+/// The production stores (PostgreSQL, migrated, and Redis database `redis_db`) and the scripted
+/// model, with the bundled novel ingested and a session open.
+async fn on_production_stores(
+    m: &ModelServer,
+    redis_db: u32,
+) -> (e2e::services::TestDb, sqlx::PgPool, Ingested) {
     use e2e::services::{self, TestDb};
     let db = TestDb::migrated().await;
-    let _ = services::require_redis().await;
-    let redis_url = services::redis_url();
+    // (a Redis database of its own: the suite's other pollers would take its job)
+    let (redis_url, _redis) = services::own_redis_db(redis_db).await;
     let env = [
         ("DATABASE_URL", db.url.as_str()),
         ("REDIS_URL", redis_url.as_str()),
@@ -718,7 +725,7 @@ async fn on_production_stores(m: &ModelServer) -> (e2e::services::TestDb, sqlx::
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn() {
     let m = ModelServer::start().await;
-    let (_db, pool, ingested) = on_production_stores(&m).await;
+    let (_db, pool, ingested) = on_production_stores(&m, SUMMARY_REDIS_DB).await;
     let Ingested {
         t,
         user,
@@ -746,7 +753,8 @@ async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn()
     assert!(text.contains("question 9:"), "{text}");
 
     // An idle hour later (or a Redis restart): the session cache is gone.
-    let client = redis::Client::open(e2e::services::redis_url().as_str()).unwrap();
+    let client =
+        redis::Client::open(e2e::services::redis_db_url(SUMMARY_REDIS_DB).as_str()).unwrap();
     let mut con = client.get_multiplexed_async_connection().await.unwrap();
     let deleted: i64 = redis::AsyncCommands::del(&mut con, format!("chat:sess:{session}"))
         .await
@@ -780,7 +788,7 @@ async fn the_summary_outlives_the_session_cache_and_reaches_the_fifteenth_turn()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn done_comes_before_the_summary_and_the_next_turn_need_not_wait_for_it() {
     let m = ModelServer::start().await;
-    let (_db, pool, ingested) = on_production_stores(&m).await;
+    let (_db, pool, ingested) = on_production_stores(&m, DONE_FIRST_REDIS_DB).await;
     let Ingested {
         t,
         user,

@@ -11,10 +11,10 @@ use uuid::Uuid;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_on_postgres_redis_and_typesense() {
     let db = TestDb::migrated().await;
-    let _ = services::require_redis().await;
+    // (a Redis database of its own: the suite's other pollers would take its job)
+    let (redis_url, _redis) = services::own_redis_db(10).await;
     let _ = services::require_typesense().await;
     let (ts_url, ts_key) = services::typesense();
-    let redis_url = services::redis_url();
     let qdrant_url = e2e::qdrant_server::start().await;
     let t = TestServer::start(&[
         ("QDRANT_URL", qdrant_url.as_str()),

@@ -175,11 +175,20 @@ pub async fn new_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
         .expect("queue url")
 }
 
+/// The URL of Redis database `db` on the test server.
+pub fn redis_db_url(db: u32) -> String {
+    format!("{}/{db}", redis_url().trim_end_matches('/'))
+}
+
 /// Redis database `db`, emptied, for a test that owns names shared by the whole suite
-/// (`processing_queue`): its URL and a connection to it.
+/// (`processing_queue`): its URL and a connection to it. Every test whose app runs the job
+/// poller needs one of its own: on a shared database one app's poller takes another's job,
+/// its worker finds no such book in its own store, and the other test waits forever.
+/// Taken so far: 7 and 8 (job_pipeline), 9 (lambda_runtime), 10 (real_stores),
+/// 11 (http_flow), 12 and 13 (providers).
 pub async fn own_redis_db(db: u32) -> (String, redis::aio::MultiplexedConnection) {
     require_redis().await;
-    let url = format!("{}/{db}", redis_url().trim_end_matches('/'));
+    let url = redis_db_url(db);
     let mut conn = redis::Client::open(url.as_str())
         .unwrap()
         .get_multiplexed_async_connection()
