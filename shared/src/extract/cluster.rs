@@ -543,6 +543,8 @@ struct Index {
     by_surname: HashMap<String, Vec<usize>>,
     by_given: HashMap<String, Vec<usize>>,
     by_full: HashMap<Vec<String>, Vec<usize>>,
+    /// Surnames the book writes after "Miss" somewhere: a family with a daughter at home.
+    miss_surnames: HashSet<String>,
 }
 
 impl Index {
@@ -681,7 +683,21 @@ impl Index {
             .collect();
         // In a family, "Mrs. Maylie" (or "Lady Otway") is not the daughter or niece the book
         // calls "Rose Maylie" ("Cassandra Otway").
-        let mother = key.title == Some(TitleClass::Mrs) && holders.len() >= 2;
+        // Unless the book never writes "Miss" before the name and she is the family's one
+        // woman, named in full three times or more: then "Mrs. Cavendish" is the wife the book
+        // also calls "Mary Cavendish" (a daughter named once in a chapter is no wife).
+        let only_woman = || {
+            let mut women = holders
+                .iter()
+                .filter(|&&e| ents[e].gender == Some(Gender::Female));
+            women
+                .next()
+                .is_some_and(|&e| fit.contains(&e) && ents[e].count >= 3)
+                && women.next().is_none()
+        };
+        let mother = key.title == Some(TitleClass::Mrs)
+            && holders.len() >= 2
+            && (plain != "mrs" || self.miss_surnames.contains(w) || !only_woman());
         match (titled.len(), fit.len()) {
             (1.., _) => one(&titled, ents).ok().flatten(),
             (0, 1) if !mother => Some(fit[0]),
@@ -932,6 +948,11 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
         by_surname: HashMap::new(),
         by_given: HashMap::new(),
         by_full: HashMap::new(),
+        miss_surnames: keys
+            .iter()
+            .filter(|(k, _)| k.title == Some(TitleClass::Miss))
+            .filter_map(|(k, _)| k.words.last().cloned())
+            .collect(),
     };
     let mut assignment = HashMap::new();
 

@@ -1405,3 +1405,24 @@ fn a_name_after_and_and_a_speech_verb_is_the_one_spoken_to() {
     assert!(!said(moss, "not to expect"), "{ps:#?}");
     assert!(said(hart, "He has changed"), "{ps:#?}");
 }
+
+#[test]
+fn the_one_woman_of_a_family_without_a_miss_is_its_mrs() {
+    // No "Miss Ashgrove" anywhere: the family's one woman, named in full, is its "Mrs.".
+    let mut t = String::new();
+    for _ in 0..3 {
+        t.push_str(
+            "Hugo Ashgrove came down late. Clara Ashgrove poured the tea and she smiled. \
+             Felix Ashgrove read aloud. Mrs. Ashgrove said the rain would stop, and she went \
+             out. ",
+        );
+    }
+    let ps = names(&t);
+    let clara = find(&ps, "Clara Ashgrove").expect("Clara Ashgrove");
+    assert!(answers_to(clara, "Mrs. Ashgrove"), "{ps:#?}");
+    // ...but where a daughter is "Miss Ashgrove", "Mrs. Ashgrove" is her mother.
+    t.push_str("Miss Ashgrove laughed. Miss Ashgrove sang. ");
+    let ps = names(&t);
+    let clara = find(&ps, "Clara Ashgrove").expect("Clara Ashgrove");
+    assert!(!answers_to(clara, "Mrs. Ashgrove"), "{ps:#?}");
+}
