@@ -88,6 +88,8 @@ fn lower(w: &str) -> String {
 pub struct CaseStats {
     /// capitalised, not at a sentence start
     cap_mid: HashMap<String, u32>,
+    /// capitalised at a sentence start
+    cap_start: HashMap<String, u32>,
     lower: HashMap<String, u32>,
     /// capitalised after "the" beside a verb of speech ("said the Cat", "the Mouse replied")
     speaking: HashMap<String, u32>,
@@ -111,7 +113,9 @@ impl CaseStats {
         for t in tokens.iter().filter(|t| t.kind == Kind::Word) {
             let l = lower(t.text);
             if is_capitalised(t.text) {
-                if !t.sent_start {
+                if t.sent_start {
+                    *s.cap_start.entry(l).or_default() += 1;
+                } else {
                     *s.cap_mid.entry(l).or_default() += 1;
                 }
             } else if t.text.chars().next().is_some_and(char::is_lowercase) {
@@ -175,7 +179,14 @@ impl CaseStats {
             return false;
         }
         if sent_start {
-            (cap >= 1 && low * 4 <= cap) || (evidence_after && low == 0)
+            // "William, a boy of seven, fled…" and "William appeared…": a given name the lists
+            // know, opening two sentences or more and never written in lower case, is a name
+            // though the book never sets it mid-sentence
+            let opener = low == 0
+                && lexicon::is_given_name(w)
+                && !lexicon::is_ambiguous_name(w)
+                && self.cap_start.get(w).is_some_and(|&n| n >= 2);
+            (cap >= 1 && low * 4 <= cap) || (evidence_after && low == 0) || opener
         } else {
             low * 3 <= cap.max(1)
         }

@@ -1426,3 +1426,18 @@ fn the_one_woman_of_a_family_without_a_miss_is_its_mrs() {
     let clara = find(&ps, "Clara Ashgrove").expect("Clara Ashgrove");
     assert!(!answers_to(clara, "Mrs. Ashgrove"), "{ps:#?}");
 }
+
+#[test]
+fn a_given_name_opening_two_sentences_is_a_name() {
+    // "Cedric" is never written mid-sentence, yet it opens two sentences and the book never
+    // writes it in lower case: a boy, not a word.
+    let t = "The village lay in the valley. Cedric, a boy of nine, was down at the gate. The \
+             post was late that day. Cedric appeared at noon, wet through.";
+    let ps = names(t);
+    assert!(find(&ps, "Cedric").is_some(), "{ps:#?}");
+    // a given name the book also writes in lower case stays a word
+    let t = "The talk was plain. Frank words were said at the table. Frank talk followed the \
+             meal, and he was frank with them all.";
+    let ps = names(t);
+    assert!(find(&ps, "Frank").is_none(), "{ps:#?}");
+}
