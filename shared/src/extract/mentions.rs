@@ -443,8 +443,20 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             if second_name {
                 break;
             }
+            // "Also Georgiana Wife of the Above": a word after the first that the book writes
+            // in lower case at least as often as capitalised, and no list knows as a name, is
+            // not part of the name
+            let common_word = !first
+                && title.is_none()
+                && stats
+                    .lower
+                    .get(&lw)
+                    .is_some_and(|&n| n >= stats.capitalised(&lw))
+                && !lexicon::is_surname(&lw)
+                && !lexicon::is_given_name(&lw);
             if is_capitalised(w.text)
                 && (first || !never_name(&lw))
+                && !common_word
                 && (title.is_some() || ambiguous_ok || nameish || (!first && !never_name(&lw)))
             {
                 words.push(normalise(w.text));
@@ -484,7 +496,12 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             && tokens
                 .get(k)
                 .is_some_and(|n| n.kind == Kind::Word && matches!(n.text, "name" | "names"));
-        if words.is_empty() || qualifies_name {
+        // "Carston, Waite and Co.", "Dombey and Son": a name before "and Co." names a firm
+        let firm = tokens.get(k).is_some_and(|n| matches!(n.text, "and" | "&"))
+            && tokens
+                .get(k + 1)
+                .is_some_and(|n| matches!(n.text, "Co" | "Co." | "Company" | "Son" | "Sons"));
+        if words.is_empty() || qualifies_name || firm {
             i = j.max(i + 1);
             continue;
         }
