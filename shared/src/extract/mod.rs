@@ -397,6 +397,20 @@ fn read_cast(
             is_person[e] = false;
         }
     }
+    // "in front of the Moon and Stars", "the Battery": a word written once or twice, each time
+    // after an article, that never speaks, is a thing (a person's name seldom takes "the", and
+    // the census lists "Moon" too)
+    for (e, ent) in clusters.entities.iter().enumerate() {
+        if is_person[e]
+            && ent.full.len() == 1
+            && ent.titles.is_empty()
+            && ent.count <= 2
+            && ent.article >= ent.count
+            && es[e].quotes.is_empty()
+        {
+            is_person[e] = false;
+        }
+    }
     // Words no name list knows, heard only in dialogue and never narrated, that never speak,
     // are the speakers' words ("Thquire" for "Squire", "Hullo", "Tukaram" chanted), not a
     // character: a third-person narrator names the people of the story. (A first-person

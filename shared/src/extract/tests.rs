@@ -1464,3 +1464,12 @@ fn a_name_before_and_co_is_a_firm() {
     let ps = names(t);
     assert!(find(&ps, "Tench").is_none(), "{ps:#?}");
 }
+
+#[test]
+fn a_word_written_once_after_the_is_a_thing() {
+    let t = "Nora Bell walked down the hill. As she crossed the square in front of the Star \
+             and Crown she heard men singing. She hurried home. Nora Bell shut the door.";
+    let ps = names(t);
+    assert!(find(&ps, "Nora Bell").is_some(), "{ps:#?}");
+    assert!(!ps.iter().any(|p| p.name.contains("Star")), "{ps:#?}");
+}
