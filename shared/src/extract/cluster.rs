@@ -982,6 +982,23 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
             .ok()
             .flatten()
             .or_else(|| {
+                // "Sister Carrie" is Caroline Meeber: a pet name under a kin title finds the
+                // one character whose given name it is short for
+                let mut found: Vec<usize> = Vec::new();
+                for g in lexicon::nickname_targets(&words[0]) {
+                    let fit = ix.fitting(ix.by_given.get(*g), &key, &ev);
+                    match one(&fit, &ix.entities) {
+                        Ok(Some(e)) if !found.contains(&e) => found.push(e),
+                        Ok(_) => {}
+                        Err(_) => return None,
+                    }
+                }
+                match found[..] {
+                    [e] => Some(e),
+                    _ => None,
+                }
+            })
+            .or_else(|| {
                 // "Aunt Reed", said only by her niece, is Mrs. Reed; "Aunt March", the
                 // narrator's own name for her in a family of Marches, is not Mrs. March.
                 let holders = ix.by_surname.get(&words[0]);

@@ -1473,3 +1473,13 @@ fn a_word_written_once_after_the_is_a_thing() {
     assert!(find(&ps, "Nora Bell").is_some(), "{ps:#?}");
     assert!(!ps.iter().any(|p| p.name.contains("Star")), "{ps:#?}");
 }
+
+#[test]
+fn a_pet_name_under_a_kin_title_finds_the_formal_name() {
+    let t = "Margaret Holloway took the train to the city. Margaret, or Sister Peggy, as the \
+             family called her, looked out of the window. \"Is it far?\" asked Peggy. The man \
+             said it was not. Peggy smiled and she looked away.";
+    let ps = names(t);
+    let m = find(&ps, "Margaret Holloway").expect("Margaret Holloway");
+    assert!(answers_to(m, "Peggy"), "{ps:#?}");
+}
