@@ -1483,3 +1483,14 @@ fn a_pet_name_under_a_kin_title_finds_the_formal_name() {
     let m = find(&ps, "Margaret Holloway").expect("Margaret Holloway");
     assert!(answers_to(m, "Peggy"), "{ps:#?}");
 }
+
+#[test]
+fn a_name_before_a_street_word_is_a_place() {
+    let t = "The house of Mr. Hollis on Lakeside Drive is an eyesore. Why should he be a \
+             different man on Lakeside Drive from the man he was at the office? He could not \
+             say. On Lakeside Drive he was nobody. The cars went by out on the Drive, and Mr. \
+             Hollis listened.";
+    let ps = names(t);
+    assert!(find(&ps, "Mr. Hollis").is_some(), "{ps:#?}");
+    assert!(!ps.iter().any(|p| p.name.contains("Lakeside")), "{ps:#?}");
+}
