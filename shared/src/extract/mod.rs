@@ -82,6 +82,9 @@ struct EntityStats {
     /// mentions right after "in", "at", "from", "near"… ("to" half: people are gone to too)
     after_place_preposition: f32,
     pronouns: usize,
+    /// descriptions set beside a name ("her nephew, Willie Partridge"; "Ogden, a boy of
+    /// fourteen"): mentions of the person that are not names
+    appositions: usize,
     male_votes: usize,
     female_votes: usize,
     quotes: Vec<QuoteRef>,
@@ -555,6 +558,9 @@ fn attribute_pronouns(
     for (i, t) in toks.iter().enumerate() {
         if let Some(&mi) = starts.get(&i) {
             let e = ment_ent[mi];
+            if is_person[e] && apposed(toks, &ments[mi]) {
+                es[e].appositions += 1;
+            }
             if is_person[e] {
                 match gender[e] {
                     Some(Gender::Male) => last_male = Some(e),
@@ -574,6 +580,35 @@ fn attribute_pronouns(
             }
         }
     }
+}
+
+/// Whether a description stands beside the mention as its apposition, outside quotations:
+/// "her nephew, Willie Partridge", "a friend of his named Elmer Ford" before it, or "Ogden,
+/// a fourteen-year-old boy" after it.
+fn apposed(toks: &[Token], m: &Mention) -> bool {
+    let first = m.first_tok(toks);
+    if toks[first].in_quote {
+        return false;
+    }
+    let word = |k: usize| toks.get(k).filter(|t| t.kind == Kind::Word);
+    let lower = |k: usize| word(k).map(|t| t.text.to_lowercase());
+    let determiner = |w: &str| {
+        matches!(
+            w,
+            "a" | "an" | "the" | "her" | "his" | "their" | "my" | "our" | "its"
+        )
+    };
+    let noun =
+        |k: usize| word(k).is_some_and(|t| t.text.chars().next().is_some_and(char::is_lowercase));
+    let before = first >= 3
+        && toks[first - 1].text == ","
+        && noun(first - 2)
+        && lower(first - 3).is_some_and(|w| determiner(&w));
+    let named = first >= 1 && lower(first - 1).is_some_and(|w| w == "named" || w == "called");
+    let after = toks.get(m.end).is_some_and(|t| t.text == ",")
+        && lower(m.end + 1).is_some_and(|w| determiner(&w))
+        && noun(m.end + 2);
+    before || named || after
 }
 
 fn sentence_text<'a>(text: &'a str, toks: &[Token], at: usize) -> &'a str {
@@ -887,7 +922,7 @@ fn build_profiles(
         out.push(CharacterProfile {
             name,
             aliases,
-            mentions: named + s.pronouns,
+            mentions: named + s.pronouns + s.appositions,
             name_mentions: named,
             gender: gender[e],
             quote_count,

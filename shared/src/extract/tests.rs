@@ -1494,3 +1494,15 @@ fn a_name_before_a_street_word_is_a_place() {
     assert!(find(&ps, "Mr. Hollis").is_some(), "{ps:#?}");
     assert!(!ps.iter().any(|p| p.name.contains("Lakeside")), "{ps:#?}");
 }
+
+#[test]
+fn a_description_beside_a_name_is_a_mention() {
+    let t = "The house was full. Mrs. Vale kept her nephew, Tobias Grimm, in the attic, and a \
+             friend of hers named Arthur Penn in the cellar. Mrs. Vale liked a full house. \
+             Tobias Grimm came down at noon. Arthur Penn did not.";
+    let ps = names(t);
+    for name in ["Tobias Grimm", "Arthur Penn"] {
+        let p = find(&ps, name).expect(name);
+        assert_eq!((p.name_mentions, p.mentions), (2, 3), "{ps:#?}");
+    }
+}
