@@ -1454,3 +1454,19 @@ pub fn is_descriptor(w: &str) -> bool {
             | "proud"
     )
 }
+
+/// The gender a common noun for a person says ("son", "niece"): for a description set beside
+/// a name.
+pub fn noun_gender(w: &str) -> Option<Gender> {
+    match w {
+        "man" | "boy" | "lad" | "son" | "father" | "brother" | "husband" | "uncle" | "nephew"
+        | "grandfather" | "grandson" | "gentleman" | "fellow" | "widower" | "bachelor" | "king"
+        | "prince" | "duke" | "earl" | "baron" | "lord" | "monk" | "priest" | "stepson"
+        | "stepfather" | "schoolboy" => Some(Gender::Male),
+        "woman" | "girl" | "lass" | "daughter" | "mother" | "sister" | "wife" | "aunt"
+        | "niece" | "grandmother" | "granddaughter" | "lady" | "widow" | "spinster" | "queen"
+        | "princess" | "duchess" | "countess" | "baroness" | "nun" | "maid" | "stepdaughter"
+        | "stepmother" | "schoolgirl" | "actress" | "heiress" => Some(Gender::Female),
+        _ => None,
+    }
+}

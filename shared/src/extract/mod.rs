@@ -85,6 +85,8 @@ struct EntityStats {
     /// descriptions set beside a name ("her nephew, Willie Partridge"; "Ogden, a boy of
     /// fourteen"): mentions of the person that are not names
     appositions: usize,
+    /// what the nouns of those descriptions say: "her son, Ogden" (male, female)
+    apposed_gender: (usize, usize),
     male_votes: usize,
     female_votes: usize,
     quotes: Vec<QuoteRef>,
@@ -255,6 +257,14 @@ fn read_cast(
         if toks[m.tok].in_quote {
             continue;
         }
+        if let Some(noun) = apposed(toks, m) {
+            es[e].appositions += 1;
+            match noun {
+                Some(Gender::Male) => es[e].apposed_gender.0 += 1,
+                Some(Gender::Female) => es[e].apposed_gender.1 += 1,
+                None => {}
+            }
+        }
         match cluster::pronoun_after(toks, m, starts) {
             Some(Gender::Male) => es[e].male_votes += 1,
             Some(Gender::Female) => es[e].female_votes += 1,
@@ -288,9 +298,16 @@ fn read_cast(
             // (a character's own pronouns follow one in ten of its names, at least; fewer are
             // the pronouns of someone nearby)
             let few = (ent.count / 10).max(3);
+            // "her only son, Ogden": the noun of a description set beside the name
+            let apposed = match s.apposed_gender {
+                (1.., 0) => Some(Gender::Male),
+                (0, 1..) => Some(Gender::Female),
+                _ => None,
+            };
             voted(10.max(few), 4)
                 .or(titled)
                 .or(voted(few, 3))
+                .or(apposed)
                 .or(ent.gender)
         })
         .collect();
@@ -558,9 +575,6 @@ fn attribute_pronouns(
     for (i, t) in toks.iter().enumerate() {
         if let Some(&mi) = starts.get(&i) {
             let e = ment_ent[mi];
-            if is_person[e] && apposed(toks, &ments[mi]) {
-                es[e].appositions += 1;
-            }
             if is_person[e] {
                 match gender[e] {
                     Some(Gender::Male) => last_male = Some(e),
@@ -582,14 +596,11 @@ fn attribute_pronouns(
     }
 }
 
-/// Whether a description stands beside the mention as its apposition, outside quotations:
+/// A description set beside the mention as its apposition, with what its noun says of gender:
 /// "her nephew, Willie Partridge", "a friend of his named Elmer Ford" before it, or "Ogden,
 /// a fourteen-year-old boy" after it.
-fn apposed(toks: &[Token], m: &Mention) -> bool {
+fn apposed(toks: &[Token], m: &Mention) -> Option<Option<Gender>> {
     let first = m.first_tok(toks);
-    if toks[first].in_quote {
-        return false;
-    }
     let word = |k: usize| toks.get(k).filter(|t| t.kind == Kind::Word);
     let lower = |k: usize| word(k).map(|t| t.text.to_lowercase());
     let determiner = |w: &str| {
@@ -600,15 +611,28 @@ fn apposed(toks: &[Token], m: &Mention) -> bool {
     };
     let noun =
         |k: usize| word(k).is_some_and(|t| t.text.chars().next().is_some_and(char::is_lowercase));
-    let before = first >= 3
+    if first >= 3
         && toks[first - 1].text == ","
         && noun(first - 2)
-        && lower(first - 3).is_some_and(|w| determiner(&w));
-    let named = first >= 1 && lower(first - 1).is_some_and(|w| w == "named" || w == "called");
-    let after = toks.get(m.end).is_some_and(|t| t.text == ",")
+        && lower(first - 3).is_some_and(|w| determiner(&w))
+    {
+        return Some(lower(first - 2).and_then(|w| lexicon::noun_gender(&w)));
+    }
+    if first >= 1 && lower(first - 1).is_some_and(|w| w == "named" || w == "called") {
+        return Some(None);
+    }
+    if toks.get(m.end).is_some_and(|t| t.text == ",")
         && lower(m.end + 1).is_some_and(|w| determiner(&w))
-        && noun(m.end + 2);
-    before || named || after
+        && noun(m.end + 2)
+    {
+        // the head noun: the first gendered word before the phrase ends ("a fourteen-year-old
+        // boy of a singularly unloveable type")
+        let gender = (m.end + 2..m.end + 6)
+            .map_while(|k| word(k).filter(|_| noun(k)))
+            .find_map(|t| lexicon::noun_gender(&t.text.to_lowercase()));
+        return Some(gender);
+    }
+    None
 }
 
 fn sentence_text<'a>(text: &'a str, toks: &[Token], at: usize) -> &'a str {

@@ -1506,3 +1506,13 @@ fn a_description_beside_a_name_is_a_mention() {
         assert_eq!((p.name_mentions, p.mentions), (2, 3), "{ps:#?}");
     }
 }
+
+#[test]
+fn the_noun_of_a_description_beside_a_name_gives_its_gender() {
+    // "Quillon" is in no list of given names: "her only son" tells he is a man
+    let t = "Mrs. Vale had brought with her to her new home her only son, Quillon, a stout boy \
+             of fourteen. Quillon sat in the library. Quillon ate candy all day.";
+    let ps = names(t);
+    let q = find(&ps, "Quillon").expect("Quillon");
+    assert_eq!(q.gender, Some(Gender::Male), "{ps:#?}");
+}
