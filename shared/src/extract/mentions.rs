@@ -573,9 +573,16 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             m.place_cue += 3.0;
         }
     }
-    if m.words
-        .iter()
-        .any(|w| lexicon::is_place_word(&w.to_lowercase()))
+    // (an honorific before one word makes it a surname: "Mrs. Hall", "Mr. Wood", "Miss Lane";
+    // a rank does not: "Queen Street", "Lady Chapel")
+    let honorific = m.title_word.as_ref().is_some_and(|t| {
+        let t = t.trim_end_matches('.').to_lowercase();
+        lexicon::plain_honorific(&t).is_some() || matches!(t.as_str(), "dr" | "doctor")
+    });
+    if !(honorific && m.words.len() == 1)
+        && m.words
+            .iter()
+            .any(|w| lexicon::is_place_word(&w.to_lowercase()))
     {
         m.place_cue += 3.0;
     }

@@ -1516,3 +1516,14 @@ fn the_noun_of_a_description_beside_a_name_gives_its_gender() {
     let q = find(&ps, "Quillon").expect("Quillon");
     assert_eq!(q.gender, Some(Gender::Male), "{ps:#?}");
 }
+
+#[test]
+fn an_honorific_before_a_place_word_makes_it_a_surname() {
+    let t = "The stranger followed Mrs. Field into her parlour. Mrs. Field lit the fire and left \
+             him there. But it was not that which startled Mrs. Field. When Mrs. Field went to \
+             clear away the lunch, the stranger was smoking. They walked down Queen Street, \
+             and Queen Street was empty.";
+    let ps = names(t);
+    assert!(find(&ps, "Mrs. Field").is_some(), "{ps:#?}");
+    assert!(!ps.iter().any(|p| p.name.contains("Street")), "{ps:#?}");
+}
