@@ -545,6 +545,8 @@ struct Index {
     by_full: HashMap<Vec<String>, Vec<usize>>,
     /// Surnames the book writes after "Miss" somewhere: a family with a daughter at home.
     miss_surnames: HashSet<String>,
+    /// Each untitled lone word ("Mary") → how often the book writes it so.
+    lone_counts: HashMap<String, usize>,
 }
 
 impl Index {
@@ -698,11 +700,24 @@ impl Index {
         let mother = key.title == Some(TitleClass::Mrs)
             && holders.len() >= 2
             && (plain != "mrs" || self.miss_surnames.contains(w) || !only_woman());
+        // ...and the one woman of a surname, named in full but once or twice and known by her
+        // given name alone, is not taken for the "Mrs." the book also names: "Mrs. Lennox" is
+        // the mother of the child "Mary Lennox", named so twice and "Mary" twenty times
+        let scarce = plain == "mrs"
+            && holders.len() == 1
+            && fit.first().is_some_and(|&e| {
+                ents[e].count < 3
+                    && ents[e]
+                        .given
+                        .as_ref()
+                        .and_then(|g| self.lone_counts.get(g))
+                        .is_some_and(|&n| n >= 2)
+            });
         match (titled.len(), fit.len()) {
             (1.., _) => one(&titled, ents).ok().flatten(),
-            (0, 1) if !mother => Some(fit[0]),
-            (0, _) if !mother => one(&fit, ents).ok().flatten(),
-            _ => None,
+            _ if mother || scarce => None,
+            (0, 1) => Some(fit[0]),
+            (0, _) => one(&fit, ents).ok().flatten(),
         }
     }
 
@@ -952,6 +967,11 @@ pub fn cluster(mentions: &[Mention], toks: &[Token], starts: &HashSet<usize>) ->
             .iter()
             .filter(|(k, _)| k.title == Some(TitleClass::Miss))
             .filter_map(|(k, _)| k.words.last().cloned())
+            .collect(),
+        lone_counts: keys
+            .iter()
+            .filter(|(k, _)| k.title.is_none() && k.words.len() == 1)
+            .map(|(k, ev)| (k.words[0].clone(), ev.count))
             .collect(),
     };
     let mut assignment = HashMap::new();

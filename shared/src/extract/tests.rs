@@ -1527,3 +1527,15 @@ fn an_honorific_before_a_place_word_makes_it_a_surname() {
     assert!(find(&ps, "Mrs. Field").is_some(), "{ps:#?}");
     assert!(!ps.iter().any(|p| p.name.contains("Street")), "{ps:#?}");
 }
+
+#[test]
+fn the_one_woman_of_a_surname_named_in_full_twice_is_not_its_mrs() {
+    // Dora Quaile is named in full twice: too little to take her for "Mrs. Quaile".
+    let t = "When Dora Quaile was sent away, everybody said she was the most disagreeable child \
+             ever seen. Dora had a thin face. Her mother cared only for parties. \"Awfully, \
+             Mrs. Quaile,\" the young man said. Mrs. Quaile gasped, and she ran into the house. \
+             Dora stood shivering. \"I am Dora Quaile,\" the little girl said. Dora waited.";
+    let ps = names(t);
+    let dora = find(&ps, "Dora Quaile").expect("Dora Quaile");
+    assert!(!answers_to(dora, "Mrs. Quaile"), "{ps:#?}");
+}
