@@ -1470,3 +1470,11 @@ pub fn noun_gender(w: &str) -> Option<Gender> {
         _ => None,
     }
 }
+
+/// Words that open a noun phrase which names no one in particular ("the", "a", "his").
+pub fn is_determiner(w: &str) -> bool {
+    matches!(
+        w,
+        "the" | "a" | "an" | "his" | "her" | "their" | "my" | "our" | "your" | "another"
+    )
+}

@@ -603,18 +603,12 @@ fn apposed(toks: &[Token], m: &Mention) -> Option<Option<Gender>> {
     let first = m.first_tok(toks);
     let word = |k: usize| toks.get(k).filter(|t| t.kind == Kind::Word);
     let lower = |k: usize| word(k).map(|t| t.text.to_lowercase());
-    let determiner = |w: &str| {
-        matches!(
-            w,
-            "a" | "an" | "the" | "her" | "his" | "their" | "my" | "our" | "its"
-        )
-    };
     let noun =
         |k: usize| word(k).is_some_and(|t| t.text.chars().next().is_some_and(char::is_lowercase));
     if first >= 3
         && toks[first - 1].text == ","
         && noun(first - 2)
-        && lower(first - 3).is_some_and(|w| determiner(&w))
+        && lower(first - 3).is_some_and(|w| lexicon::is_determiner(&w))
     {
         return Some(lower(first - 2).and_then(|w| lexicon::noun_gender(&w)));
     }
@@ -622,7 +616,7 @@ fn apposed(toks: &[Token], m: &Mention) -> Option<Option<Gender>> {
         return Some(None);
     }
     if toks.get(m.end).is_some_and(|t| t.text == ",")
-        && lower(m.end + 1).is_some_and(|w| determiner(&w))
+        && lower(m.end + 1).is_some_and(|w| lexicon::is_determiner(&w))
         && noun(m.end + 2)
     {
         // the head noun: the first gendered word before the phrase ends ("a fourteen-year-old

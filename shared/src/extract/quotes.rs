@@ -34,11 +34,7 @@ enum Speaker {
 
 /// Words that open a noun phrase which names no one in particular ("the", "a", "his").
 fn determiner(t: &Token) -> bool {
-    t.kind == Kind::Word
-        && matches!(
-            lower(t).as_str(),
-            "the" | "a" | "an" | "his" | "her" | "their" | "my" | "our" | "your" | "another"
-        )
+    t.kind == Kind::Word && lexicon::is_determiner(&lower(t))
 }
 
 /// What the attribution pass needs to know about the characters.
