@@ -666,6 +666,9 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             }
         }
     }
+    if agreeing_pronoun_follows(tokens, start, m) {
+        m.person_cue += 0.5;
+    }
     if possessive {
         // "Lincoln's Inn", "St. Paul's Cathedral": a place named for someone
         let place_follows = next_word.is_some_and(|n| {
@@ -690,6 +693,47 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             m.person_cue += 2.0;
         }
     }
+}
+
+/// "the sainted Ann Hutchinson as she entered": the first third-person pronoun after a given
+/// name, in its sentence and with no other capitalised word between, agrees with the name's
+/// gender: the name is someone that pronoun goes on to speak of.
+fn agreeing_pronoun_follows(tokens: &[Token], start: usize, m: &Mention) -> bool {
+    // a given name and a surname, with no article or opening italics before it ("the Golden
+    // Hind ... her flanks", "_Golden Hind_" is a ship)
+    let article = start.checked_sub(1).is_some_and(|p| {
+        matches!(
+            tokens[p].text.to_lowercase().as_str(),
+            "the" | "a" | "an" | "_"
+        )
+    });
+    if article || m.words.len() < 2 {
+        return false;
+    }
+    let Some(gender) = m
+        .words
+        .first()
+        .and_then(|w| lexicon::given_name_gender(&w.to_lowercase()))
+    else {
+        return false;
+    };
+    let sent = tokens[m.tok].sent;
+    for t in tokens[m.end..].iter().take(12) {
+        if t.sent != sent {
+            return false;
+        }
+        if t.kind != Kind::Word {
+            continue;
+        }
+        let said = match t.text.to_lowercase().as_str() {
+            "he" | "him" | "his" | "himself" => lexicon::Gender::Male,
+            "she" | "her" | "hers" | "herself" => lexicon::Gender::Female,
+            _ if is_capitalised(t.text) => return false,
+            _ => continue,
+        };
+        return said == gender;
+    }
+    false
 }
 
 /// A bare title used as a name: "the Captain", "the Doctor" (resolved later to the one

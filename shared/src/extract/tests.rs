@@ -1539,3 +1539,17 @@ fn the_one_woman_of_a_surname_named_in_full_twice_is_not_its_mrs() {
     let dora = find(&ps, "Dora Quaile").expect("Dora Quaile");
     assert!(!answers_to(dora, "Mrs. Quaile"), "{ps:#?}");
 }
+
+#[test]
+fn a_full_name_named_once_that_a_pronoun_takes_up_is_someone() {
+    // named once, no speech verb after: the pronoun that follows is the evidence
+    let t = "The old road ran past the church. Some said it had been cut by the pious Ruth \
+             Calloway as she walked to market, long ago. Nobody now walked there at all. The \
+             church bell rang. \"It was grander once,\" said Tobias Wren.";
+    let ps = names(t);
+    assert!(find(&ps, "Ruth Calloway").is_some(), "{ps:#?}");
+    // not after an article or italics: "the _Mary Lowder_ with her sails" is a ship
+    let t = "Ships of every kind sailed the river, from the _Mary Lowder_ with her sails \
+             full of wind to the smallest boat. \"A fine sight,\" said Tobias Wren.";
+    assert!(find(&names(t), "Mary Lowder").is_none(), "{:#?}", names(t));
+}
