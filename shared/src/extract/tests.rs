@@ -1553,3 +1553,12 @@ fn a_full_name_named_once_that_a_pronoun_takes_up_is_someone() {
              full of wind to the smallest boat. \"A fine sight,\" said Tobias Wren.";
     assert!(find(&names(t), "Mary Lowder").is_none(), "{:#?}", names(t));
 }
+
+#[test]
+fn a_given_name_opening_a_sentence_once_before_a_verb_of_persons_is_someone() {
+    // named once, at a sentence start, never in lower case: the verb after it is the evidence
+    let t = "The house was quiet when we came. Verna received us in the hall and took our \
+             coats without a word. The clock struck four. \"You are late,\" said Tobias Wren.";
+    let ps = names(t);
+    assert!(find(&ps, "Verna").is_some(), "{ps:#?}");
+}
