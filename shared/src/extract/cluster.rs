@@ -743,7 +743,7 @@ impl Index {
         let given = || named_one(&self.fitting(self.by_given.get(w), key, ev));
         // "Jim" for a "James", and "Michael" for a "Mike"
         // (the formal name joins one known by its nickname only where that nickname was
-        // written in a full name, or is untitled and used twice as often as the formal name:
+        // written in a full name, or is untitled and used at least as often as the formal name:
         // "Mary" is not "Aunt Polly", "Michael" in a chapter of "Mike" is Mike; and only one
         // named at least as often as the formal name is used: "Margaret" is Meg March's formal
         // name, but a "Catherine" used thirty times is not the "Kate Merry" named twice)
@@ -778,9 +778,7 @@ impl Index {
                         !formal
                             || (ents[e].count >= ev.count
                                 && (ents[e].full.len() >= 2
-                                    || (ents[e].titles.is_empty()
-                                        && key.title.is_none()
-                                        && ents[e].count >= 2 * ev.count)))
+                                    || (ents[e].titles.is_empty() && key.title.is_none())))
                     })
                     .collect();
                 let r = one(&fit, ents);

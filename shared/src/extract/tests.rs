@@ -1562,3 +1562,27 @@ fn a_given_name_opening_a_sentence_once_before_a_verb_of_persons_is_someone() {
     let ps = names(t);
     assert!(find(&ps, "Verna").is_some(), "{ps:#?}");
 }
+
+#[test]
+fn a_nickname_named_as_often_as_its_formal_name_is_the_same_person() {
+    // "Greg" three times, in dialogue, before "Gregory" three times in narration: one man
+    // (the nickname need not be used twice as often as the formal name when neither is titled).
+    let t = "\"Good morning, Greg,\" said the porter at the gate. \"Greg, you are late,\" said \
+             another. \"Let Greg alone,\" said a third. Gregory walked into the yard and he sat \
+             down. Gregory was tired. At noon Gregory went home and he slept.";
+    let ps = names(t);
+    let g = find(&ps, "Gregory").expect("Gregory");
+    assert!(answers_to(g, "Greg"), "{ps:#?}");
+}
+
+#[test]
+fn a_kinship_word_said_in_address_is_no_character() {
+    // "Son" and "Daughter" written with a capital as a form of address, never a name
+    let t = "\"Sit down, Son,\" said Martha Quayle. \"Eat, Son, before it is cold.\" The boy \
+             ate. \"Thank you,\" he said. \"Son, you must go,\" she said. \"Daughter, fetch the \
+             bread,\" said Martha Quayle to the girl. \"Quickly, Daughter.\" The girl ran.";
+    let ps = names(t);
+    assert!(find(&ps, "Martha Quayle").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Son").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Daughter").is_none(), "{ps:#?}");
+}
