@@ -743,7 +743,7 @@ impl Index {
         let given = || named_one(&self.fitting(self.by_given.get(w), key, ev));
         // "Jim" for a "James", and "Michael" for a "Mike"
         // (the formal name joins one known by its nickname only where that nickname was
-        // written in a full name, or is untitled and used at least as often as the formal name:
+        // written in a full name, or is untitled and used twice as often as the formal name:
         // "Mary" is not "Aunt Polly", "Michael" in a chapter of "Mike" is Mike; and only one
         // named at least as often as the formal name is used: "Margaret" is Meg March's formal
         // name, but a "Catherine" used thirty times is not the "Kate Merry" named twice)
@@ -767,6 +767,11 @@ impl Index {
             }
             list
         };
+        // A pet name only ever said in dialogue, for a formal name the narration uses: the
+        // voices and the narrator name one person two ways ("Late again, Greg," and "Gregory
+        // sat down"), however the counts fall.
+        let spoken_only =
+            |e: usize| !ev.sentences.is_empty() && ents[e].sentences.values().all(|s| s.is_empty());
         let nick = || {
             let forward = lexicon::nickname_targets(w).iter().map(|g| (*g, false));
             let reverse = lexicon::nicknames_of(w).iter().map(|g| (*g, true));
@@ -778,7 +783,9 @@ impl Index {
                         !formal
                             || (ents[e].count >= ev.count
                                 && (ents[e].full.len() >= 2
-                                    || (ents[e].titles.is_empty() && key.title.is_none())))
+                                    || (ents[e].titles.is_empty()
+                                        && key.title.is_none()
+                                        && (ents[e].count >= 2 * ev.count || spoken_only(e)))))
                     })
                     .collect();
                 let r = one(&fit, ents);

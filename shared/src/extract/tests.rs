@@ -1586,3 +1586,19 @@ fn a_kinship_word_said_in_address_is_no_character() {
     assert!(find(&ps, "Son").is_none(), "{ps:#?}");
     assert!(find(&ps, "Daughter").is_none(), "{ps:#?}");
 }
+
+#[test]
+fn a_speech_of_several_sentences_runs_on_where_each_line_is_a_sentence() {
+    // no blank lines, a sentence on each line: the speech goes on to its closing mark
+    let t = "Anna Mayhew opened the door.\n“Come in,” said Anna Mayhew, “the tea is hot.\n\
+             You must be cold after the long road.\nSit by the fire.”\nTom Brand sat down.\n\
+             “Thank you,” said Tom Brand.\n";
+    let ps = names(t);
+    let anna = find(&ps, "Anna Mayhew").expect("Anna Mayhew");
+    assert!(
+        said(anna, "You must be cold after the long road"),
+        "{anna:#?}"
+    );
+    let tom = find(&ps, "Tom Brand").expect("Tom Brand");
+    assert!(!said(tom, "cold"), "{tom:#?}");
+}

@@ -65,6 +65,30 @@ fn plural_possessive(text: &str, i: usize) -> bool {
         && after.next().is_some_and(char::is_lowercase)
 }
 
+/// Whether a double-quoted speech left open at the line end `nl` goes on: the next quotation
+/// mark after it closes one ("”", or a straight mark after a word), within a few lines. Where
+/// each line is a paragraph, the next speech's opening mark comes first and the open one ends
+/// with its paragraph, as before; where each line is a sentence, a speech of several
+/// sentences runs on to its closing mark.
+fn quote_runs_on(text: &str, nl: usize) -> bool {
+    const REACH: usize = 2_000;
+    let rest = &text[nl + 1..];
+    let mut prev: Option<char> = None;
+    for (k, c) in rest.char_indices() {
+        if k > REACH {
+            return false;
+        }
+        match c {
+            '”' => return true,
+            '“' => return false,
+            '"' => return prev.is_some_and(|p| !p.is_whitespace()),
+            _ => {}
+        }
+        prev = Some(c);
+    }
+    false
+}
+
 /// The width the text is wrapped at: the median length of its lines that run on into another
 /// (0 when too few do to tell).
 fn typical_line_chars(text: &str) -> usize {
@@ -107,7 +131,15 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     while let Some((i, c)) = chars.next() {
         if c == '\n' {
             newlines += 1;
-            if newlines >= 2 || line_paragraphs {
+            if line_paragraphs
+                && in_quote
+                && !singles
+                && !straight_singles
+                && quote_runs_on(text, i)
+            {
+                // a sentence on each line: the speech goes on to the line its mark closes on
+                next_starts = true;
+            } else if newlines >= 2 || line_paragraphs {
                 if !next_starts || in_quote {
                     sent += 1;
                 }
