@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod cluster;
+mod dashes;
 pub mod lexicon;
 pub mod mentions;
 pub mod narrator;

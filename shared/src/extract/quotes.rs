@@ -241,6 +241,11 @@ fn is_subject_pronoun(t: &Token) -> bool {
         )
 }
 
+/// The auxiliary of a verb of speech told in the past of the past: "had said", "has asked".
+fn is_auxiliary(t: &Token) -> bool {
+    t.kind == Kind::Word && matches!(lower(t).as_str(), "had" | "has" | "have")
+}
+
 /// Words after a verb of speech that make it no speech tag: "said nothing", "said no more".
 fn negates(t: Option<&Token>) -> bool {
     t.is_some_and(|t| {
@@ -290,18 +295,29 @@ fn speaker_of_verb(
     if negates(toks.get(v + 1).filter(|_| v + 1 < to)) {
         return None;
     }
-    if v > from {
-        if let Some(&(e, start)) = cast.mention_end.get(&v) {
+    // "Cantwell had answered": the subject stands before the auxiliary (not in "if she had
+    // said, ...", which is no speech at all)
+    let hypothetical = (from..v)
+        .rev()
+        .take(5)
+        .any(|j| matches!(lower(&toks[j]).as_str(), "if" | "unless" | "though"));
+    let s = if v > from + 1 && is_auxiliary(&toks[v - 1]) && !hypothetical {
+        v - 1
+    } else {
+        v
+    };
+    if s > from {
+        if let Some(&(e, start)) = cast.mention_end.get(&s) {
             if start >= from && !governs(start.checked_sub(1).and_then(|p| toks.get(p))) {
                 return Some((Speaker::Entity(e), NAMED_TAG));
             }
         }
         // "he asked Fagin": the pronoun is the speaker, resolved or not
-        if is_subject_pronoun(&toks[v - 1]) {
-            return pronoun_speaker(&toks[v - 1], para, cast, sal);
+        if is_subject_pronoun(&toks[s - 1]) {
+            return pronoun_speaker(&toks[s - 1], para, cast, sal);
         }
         // "the count said", "a tall man said": a speaker outside the cast
-        let phrase: Vec<usize> = (from..v)
+        let phrase: Vec<usize> = (from..s)
             .rev()
             .take_while(|&j| toks[j].kind == Kind::Word)
             .take(3)
@@ -317,10 +333,10 @@ fn speaker_of_verb(
     }
     // "and warned Aziz", "turned and asked Fagin": the verb goes on with a subject before
     // it, and the name after it is whom it is said to
-    if v > from
+    if s > from
         && ["and", "but"]
             .iter()
-            .any(|c| toks[v - 1].text.eq_ignore_ascii_case(c))
+            .any(|c| toks[s - 1].text.eq_ignore_ascii_case(c))
     {
         return None;
     }

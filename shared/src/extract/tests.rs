@@ -1602,3 +1602,81 @@ fn a_speech_of_several_sentences_runs_on_where_each_line_is_a_sentence() {
     let tom = find(&ps, "Tom Brand").expect("Tom Brand");
     assert!(!said(tom, "cold"), "{tom:#?}");
 }
+
+#[test]
+fn speech_set_off_by_dashes_is_quotation_with_its_tags() {
+    // no quotation marks: a paragraph opening with a dash is speech up to its tag, and goes
+    // on after it; the names inside it are spoken, and the narration names no one
+    let mut t = String::new();
+    for _ in 0..6 {
+        t.push_str(
+            "— Come up, Roddy, you lazy lump! Orla Finnegan cried.\n\n\
+             Roddy Blake climbed the stair slowly.\n\n\
+             — Give me a minute, Roddy Blake said, my legs are stiff.\n\n\
+             — A minute, laughed Orla Finnegan. The kettle is on.\n\n",
+        );
+    }
+    let ps = names(&t);
+    let orla = find(&ps, "Orla Finnegan").expect("Orla Finnegan");
+    let roddy = find(&ps, "Roddy Blake").expect("Roddy Blake");
+    assert!(said(orla, "Come up, Roddy, you lazy lump"), "{orla:#?}");
+    assert!(said(roddy, "Give me a minute"), "{roddy:#?}");
+    // after the tag the speech resumes: the line is Roddy's, not narration
+    assert!(said(roddy, "my legs are stiff"), "{roddy:#?}");
+    assert!(said(orla, "The kettle is on"), "{orla:#?}");
+    assert!(!said(orla, "Give me"), "{orla:#?}");
+    // the tags themselves are no part of the speech
+    assert!(
+        !orla.all_quotes.iter().any(|q| q.text.contains("cried")),
+        "{orla:#?}"
+    );
+}
+
+#[test]
+fn a_dash_after_a_tag_and_colon_opens_speech_in_a_tokenised_text() {
+    // the form LitBank prints: a sentence a line, words split from punctuation and clitics
+    let mut t = String::new();
+    for _ in 0..6 {
+        t.push_str(
+            "Then Nora Quill had asked : -- Where is the boat 's rope ?\n\
+             Frank Doyle had answered : -- I 'd left it by the wall .\n\
+             The tide came in over the stones .\n",
+        );
+    }
+    let ps = names(&t);
+    let nora = find(&ps, "Nora Quill").expect("Nora Quill");
+    let frank = find(&ps, "Frank Doyle").expect("Frank Doyle");
+    assert!(said(nora, "Where is the boat"), "{nora:#?}");
+    assert!(said(frank, "left it by the wall"), "{frank:#?}");
+    assert!(!said(nora, "left it"), "{nora:#?}");
+}
+
+#[test]
+fn a_tokenised_texts_split_clitics_are_no_single_quotes() {
+    // "I 'd", "the sailor 's": an apostrophe after a space is a clitic here, so the book's
+    // double quotation marks still carry its dialogue
+    let mut t = String::new();
+    for _ in 0..12 {
+        t.push_str(
+            "“ I 'd like the sailor 's map , ” said Nell Garvey .\nShe 'd waited all day .\n",
+        );
+    }
+    let toks = tokens::tokenize(&t);
+    let map = toks.iter().find(|k| k.text == "map").unwrap();
+    assert!(map.in_quote, "the double-quoted words are a quotation");
+    let waited = toks.iter().find(|k| k.text == "waited").unwrap();
+    assert!(!waited.in_quote, "the narration is not");
+}
+
+#[test]
+fn a_tag_told_with_had_names_its_speaker_but_an_if_does_not() {
+    let t = "Margaret Tully had said, “The ferry is late again.”\n\n\
+             David Quinn looked at the sea.\n\n\
+             If David Quinn had said, “Then we walk,” no one would have listened.\n\n\
+             Margaret Tully laughed. David Quinn laughed.";
+    let ps = names(t);
+    let margaret = find(&ps, "Margaret Tully").expect("Margaret Tully");
+    assert!(said(margaret, "The ferry is late again"), "{margaret:#?}");
+    let david = find(&ps, "David Quinn").expect("David Quinn");
+    assert!(!said(david, "Then we walk"), "{david:#?}");
+}

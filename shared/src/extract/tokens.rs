@@ -1,7 +1,9 @@
 //! Tokenizer for prose: words (with inner apostrophes and hyphens), punctuation, and quote marks
 //! classified as opening or closing; each word knows its sentence, paragraph, whether it starts
 //! a sentence (or a quotation) and whether it is inside a quotation. One pass, no allocation per
-//! token beyond the vector.
+//! token beyond the vector. Dialogue set off by dashes is read as quotation (`dashes`).
+
+use super::dashes;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +55,21 @@ fn straight_single_dialogue(text: &str) -> bool {
         .filter(|&i| {
             b[i] == b'\'' && b[i - 1].is_ascii_whitespace() && b[i + 1].is_ascii_alphabetic()
         })
+        // a clitic split off its word ("sailor 's", "I 'd", as tokenised texts print them)
+        .filter(|&i| !is_split_clitic(&b[i + 1..]))
         .count();
     opens > 10 && opens > doubles * 2
+}
+
+/// "s", "d", "ll", "re", "ve", "m", "t" ending a word: what follows an apostrophe that a
+/// tokenised text has set apart from its word ("Wells 's", "I 'd").
+fn is_split_clitic(after: &[u8]) -> bool {
+    let len = after.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let word = &after[..len];
+    matches!(
+        word.to_ascii_lowercase().as_slice(),
+        b"s" | b"d" | b"ll" | b"re" | b"ve" | b"m" | b"t"
+    )
 }
 
 /// "the boys' tea": an apostrophe after a plural's "s" with a lower-case word after it.
@@ -111,6 +126,10 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     let straight_singles = !singles && straight_single_dialogue(text);
     // Texts with no blank lines put one paragraph (or sentence) on each line.
     let line_paragraphs = !text.contains("\n\n") && !text.contains("\r\n\r\n");
+    let dashes = !singles && !straight_singles && dashes::is_dash_dialogue(text);
+    // the open quotation was opened by a dash; a tag broke one and it resumes after this byte
+    let mut dash_quote = false;
+    let mut resume_after: Option<usize> = None;
     let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5);
     let mut sent = 0u32;
     let mut para = 0u32;
@@ -135,6 +154,7 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
                 && in_quote
                 && !singles
                 && !straight_singles
+                && !dashes
                 && quote_runs_on(text, i)
             {
                 // a sentence on each line: the speech goes on to the line its mark closes on
@@ -146,6 +166,8 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
                 para += 1;
                 next_starts = true;
                 in_quote = false;
+                dash_quote = false;
+                resume_after = None;
             } else if text[line_start..i].trim().chars().count() < short_line {
                 next_starts = true;
             }
@@ -186,7 +208,7 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
         }
         let prev_is_space = i == 0 || bytes[i - 1].is_ascii_whitespace();
         let next = text[i + c.len_utf8()..].chars().next();
-        let kind = match c {
+        let mut kind = match c {
             // inside 'single-quoted' dialogue, double marks quote within a quotation
             '“' | '”' | '"' if straight_singles => Kind::Punct,
             '\'' if straight_singles => {
@@ -221,6 +243,64 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             }
             _ => Kind::Punct,
         };
+        if dashes && kind == Kind::Punct {
+            if !in_quote {
+                let para_first = out.last().is_none_or(|t| t.para != para);
+                let after_colon = out.last().is_some_and(|t| t.text == ":" && t.para == para);
+                if let Some(len) = dashes::mark_at(text, i).filter(|_| para_first || after_colon) {
+                    // "— Come up, Kinch!": the dash opens the speech
+                    if len == 2 && c == '-' {
+                        chars.next();
+                    }
+                    in_quote = true;
+                    dash_quote = true;
+                    next_starts = true;
+                    resume_after = None;
+                    out.push(Token {
+                        text: &text[i..i + len],
+                        start: i,
+                        kind: Kind::OpenQuote,
+                        sent_start: false,
+                        in_quote,
+                        sent,
+                        para,
+                        heading: false,
+                    });
+                    continue;
+                }
+                if let Some(end) = resume_after.filter(|&e| i >= e) {
+                    // "he said, you dreadful bard!", "he cried briskly. That will do.": after
+                    // its tag the speech goes on, at a comma straight after the tag (not one
+                    // before a participle: "he said, turning") or at the tag's full stop
+                    let next_word = text[i + 1..].trim_start();
+                    let participle = next_word
+                        .split(|ch: char| !ch.is_alphanumeric())
+                        .next()
+                        .is_some_and(|w| {
+                            w.chars().next().is_some_and(char::is_lowercase)
+                                && (w.ends_with("ing") || w.ends_with("ed"))
+                        });
+                    let reopens = match c {
+                        ',' => text[end..i].trim().is_empty() && !participle,
+                        '.' | '!' | '?' | ';' => true,
+                        _ => false,
+                    };
+                    if reopens {
+                        kind = Kind::OpenQuote;
+                        dash_quote = true;
+                        resume_after = None;
+                    } else if c != ',' {
+                        resume_after = None;
+                    }
+                }
+            } else if dash_quote && matches!(c, ',' | '!' | '?') {
+                // "— Thanks, old chap, he cried briskly.": a narrator's tag breaks the speech
+                if let Some(end) = dashes::tag_after(text, i + c.len_utf8(), c != ',') {
+                    kind = Kind::CloseQuote;
+                    resume_after = Some(end);
+                }
+            }
+        }
         match kind {
             Kind::OpenQuote => {
                 in_quote = true;
