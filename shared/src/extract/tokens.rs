@@ -104,6 +104,30 @@ fn quote_runs_on(text: &str, nl: usize) -> bool {
     false
 }
 
+/// Whether a line opens with an indent before its words.
+fn indents(line: &str) -> bool {
+    line.starts_with([' ', '\t'])
+        && line
+            .trim_start_matches([' ', '\t'])
+            .starts_with(|c: char| c != '\n' && c != '\r')
+}
+
+/// Whether the text wraps its lines and marks a paragraph by indenting its first line: some
+/// lines open with an indent, not nearly all, and indents outnumber blank lines (a book that
+/// parts its paragraphs by blank lines indents only its verse and letters).
+fn indented_paragraphs(text: &str) -> bool {
+    let (mut lines, mut indented, mut blank) = (0usize, 0usize, 0usize);
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            blank += 1;
+            continue;
+        }
+        lines += 1;
+        indented += usize::from(indents(line));
+    }
+    lines >= 20 && indented * 20 >= lines && indented * 10 < lines * 9 && indented > blank
+}
+
 /// The width the text is wrapped at: the median length of its lines that run on into another
 /// (0 when too few do to tell).
 fn typical_line_chars(text: &str) -> usize {
@@ -124,8 +148,11 @@ fn typical_line_chars(text: &str) -> usize {
 pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     let singles = single_quote_dialogue(text);
     let straight_singles = !singles && straight_single_dialogue(text);
-    // Texts with no blank lines put one paragraph (or sentence) on each line.
-    let line_paragraphs = !text.contains("\n\n") && !text.contains("\r\n\r\n");
+    // Texts that wrap their lines and indent each paragraph's first one start a paragraph
+    // there, blank lines or not (some leave them between sections only); other texts with no
+    // blank lines put one paragraph (or sentence) on each line.
+    let indented = indented_paragraphs(text);
+    let line_paragraphs = !indented && !text.contains("\n\n") && !text.contains("\r\n\r\n");
     let dashes = !singles && !straight_singles && dashes::is_dash_dialogue(text);
     // the open quotation was opened by a dash; a tag broke one and it resumes after this byte
     let mut dash_quote = false;
@@ -159,7 +186,7 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             {
                 // a sentence on each line: the speech goes on to the line its mark closes on
                 next_starts = true;
-            } else if newlines >= 2 || line_paragraphs {
+            } else if newlines >= 2 || line_paragraphs || (indented && indents(&text[i + 1..])) {
                 if !next_starts || in_quote {
                     sent += 1;
                 }
@@ -408,6 +435,48 @@ mod tests {
         // a text with double-quoted dialogue keeps its apostrophes as apostrophes
         let d = tokenize("\"Come,\" said Jo. 'Tis late, 'twas said.");
         assert!(!d.iter().any(|t| t.text == "'" && t.kind != Kind::Punct));
+    }
+
+    #[test]
+    fn an_indented_first_line_opens_a_paragraph_where_lines_are_wrapped() {
+        // no blank lines: the lines are wrapped, and an indent marks each new paragraph
+        let mut t = String::new();
+        for _ in 0..12 {
+            t.push_str(
+                "    Anna Mayhew folded her arms across her chest and looked\n\
+                 out at the rain.\n\
+                 \u{20}   Tom Brand said nothing.\n",
+            );
+        }
+        let toks = tokenize(&t);
+        let para = |w: &str| toks.iter().find(|k| k.text == w).unwrap().para;
+        assert_eq!(
+            para("Anna"),
+            para("rain"),
+            "a wrapped line goes on with its paragraph"
+        );
+        assert_eq!(
+            para("Tom"),
+            para("rain") + 1,
+            "an indented line opens the next"
+        );
+        // the same with blank lines between sections only
+        let sections = format!("CHAPTER I\n\n{t}\nCHAPTER II\n\n{t}");
+        let toks = tokenize(&sections);
+        let para = |w: &str| toks.iter().find(|k| k.text == w).unwrap().para;
+        assert_eq!(para("Anna"), para("rain"));
+        assert_eq!(para("Tom"), para("rain") + 1);
+    }
+
+    #[test]
+    fn indented_verse_in_a_book_of_blank_line_paragraphs_stays_one_paragraph() {
+        let mut t = String::new();
+        for _ in 0..12 {
+            t.push_str("Anna Mayhew sang the old song to them.\n\n    The rain is on the hill,\n    the wind is on the sea.\n\nTom Brand said nothing.\n\n");
+        }
+        let toks = tokenize(&t);
+        let para = |w: &str| toks.iter().find(|k| k.text == w).unwrap().para;
+        assert_eq!(para("hill"), para("sea"), "{t}");
     }
 
     #[test]
