@@ -20,11 +20,9 @@ pub(super) fn mark_at(text: &str, i: usize) -> Option<usize> {
     }
 }
 
-/// Whether the book sets its dialogue with dashes: many paragraphs (or lines) open with a dash
-/// mark, or set one after a colon ("Dante said: -- O, ..."), and quotation marks are too few
-/// to carry the dialogue.
-pub(super) fn is_dash_dialogue(text: &str) -> bool {
-    let quotes = text.matches('“').count() + text.matches('"').count() + text.matches('‘').count();
+/// How many paragraphs (or lines) open with a dash mark, or set one after a colon ("Dante
+/// said: -- O, ..."): the marks that may open speech.
+pub(super) fn speech_marks(text: &str) -> usize {
     let mut opens = 0usize;
     // a line has just begun, or the last mark was a colon
     let mut may_open = true;
@@ -41,7 +39,14 @@ pub(super) fn is_dash_dialogue(text: &str) -> bool {
         }
         may_open = c == ':';
     }
-    opens > 10 && opens > quotes * 2
+    opens
+}
+
+/// Whether the book sets its dialogue with dashes: many speech marks (`speech_marks`), and
+/// quotation marks too few to carry the dialogue.
+pub(super) fn is_dash_dialogue(text: &str, marks: usize) -> bool {
+    let quotes = text.matches('“').count() + text.matches('"').count() + text.matches('‘').count();
+    marks > 10 && marks > quotes * 2
 }
 
 /// One word of the text after a break, with where it ends.
@@ -194,10 +199,12 @@ mod tests {
     #[test]
     fn a_book_of_dashed_dialogue_is_told_from_one_with_quotation_marks() {
         let dashed = "— Come up, he said.\n\nHe came.\n\n".repeat(12);
-        assert!(is_dash_dialogue(&dashed));
+        assert!(is_dash_dialogue(&dashed, speech_marks(&dashed)));
         let quoted = "“Come up,” he said.\n\n— a pause —\n\n".repeat(12);
-        assert!(!is_dash_dialogue(&quoted));
-        assert!(is_dash_dialogue(&"--Come up, he said.\n".repeat(12)));
-        assert!(is_dash_dialogue(&"Dante said: -- O, come.\n".repeat(12)));
+        assert!(!is_dash_dialogue(&quoted, speech_marks(&quoted)));
+        let plain = "--Come up, he said.\n".repeat(12);
+        assert!(is_dash_dialogue(&plain, speech_marks(&plain)));
+        let colons = "Dante said: -- O, come.\n".repeat(12);
+        assert!(is_dash_dialogue(&colons, speech_marks(&colons)));
     }
 }

@@ -1606,12 +1606,12 @@ fn a_speech_of_several_sentences_runs_on_where_each_line_is_a_sentence() {
 #[test]
 fn speech_set_off_by_dashes_is_quotation_with_its_tags() {
     // no quotation marks: a paragraph opening with a dash is speech up to its tag, and goes
-    // on after it; the names inside it are spoken, and the narration names no one
+    // on after it; the narration's elisions ('twas) are no single quotes
     let mut t = String::new();
     for _ in 0..6 {
         t.push_str(
             "— Come up, Roddy, you lazy lump! Orla Finnegan cried.\n\n\
-             Roddy Blake climbed the stair slowly.\n\n\
+             Roddy Blake climbed the stair slowly, 'twas said, for 'tis steep.\n\n\
              — Give me a minute, Roddy Blake said, my legs are stiff.\n\n\
              — A minute, laughed Orla Finnegan. The kettle is on.\n\n",
         );

@@ -47,8 +47,9 @@ fn single_quote_dialogue(text: &str) -> bool {
 
 /// Whether the dialogue is set in straight single quotes ('Come,' said Alice), as many plain
 /// text editions print it: an apostrophe opening a word after a space is far more common than
-/// double quotes. (Elisions such as 'tis open words too, but are rare beside dialogue.)
-fn straight_single_dialogue(text: &str) -> bool {
+/// double quotes, and than dashes opening speech (`dash_marks`). (Elisions such as 'tis open
+/// words too, but are rare beside dialogue.)
+fn straight_single_dialogue(text: &str, dash_marks: usize) -> bool {
     let doubles = text.matches('“').count() + text.matches('"').count();
     let b = text.as_bytes();
     let opens = (1..b.len().saturating_sub(1))
@@ -58,7 +59,7 @@ fn straight_single_dialogue(text: &str) -> bool {
         // a clitic split off its word ("sailor 's", "I 'd", as tokenised texts print them)
         .filter(|&i| !is_split_clitic(&b[i + 1..]))
         .count();
-    opens > 10 && opens > doubles * 2
+    opens > 10 && opens > doubles * 2 && opens > dash_marks
 }
 
 /// "s", "d", "ll", "re", "ve", "m", "t" ending a word: what follows an apostrophe that a
@@ -147,13 +148,14 @@ fn typical_line_chars(text: &str) -> usize {
 
 pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     let singles = single_quote_dialogue(text);
-    let straight_singles = !singles && straight_single_dialogue(text);
+    let dash_marks = dashes::speech_marks(text);
+    let straight_singles = !singles && straight_single_dialogue(text, dash_marks);
     // Texts that wrap their lines and indent each paragraph's first one start a paragraph
     // there, blank lines or not (some leave them between sections only); other texts with no
     // blank lines put one paragraph (or sentence) on each line.
     let indented = indented_paragraphs(text);
     let line_paragraphs = !indented && !text.contains("\n\n") && !text.contains("\r\n\r\n");
-    let dashes = !singles && !straight_singles && dashes::is_dash_dialogue(text);
+    let dashes = !singles && !straight_singles && dashes::is_dash_dialogue(text, dash_marks);
     // the open quotation was opened by a dash; a tag broke one and it resumes after this byte
     let mut dash_quote = false;
     let mut resume_after: Option<usize> = None;
