@@ -1680,3 +1680,60 @@ fn a_tag_told_with_had_names_its_speaker_but_an_if_does_not() {
     let david = find(&ps, "David Quinn").expect("David Quinn");
     assert!(!said(david, "Then we walk"), "{david:#?}");
 }
+
+#[test]
+fn dashed_speech_takes_any_punctuation_after_its_tag() {
+    // marks of more than one byte after a tag, at a line's end and the text's end
+    let mut t = String::new();
+    for _ in 0..12 {
+        t.push_str("— Come, he said… and went — on, o’er the hill.\n\n— No! said Nell Garvey—\n\n");
+    }
+    t.push_str("— Last, she said—");
+    let ps = names(&t);
+    assert!(find(&ps, "Nell Garvey").is_some(), "{ps:#?}");
+}
+
+#[test]
+fn no_text_of_stray_marks_panics_the_reader() {
+    // texts of each layout with quotation, dash and space marks strewn through them at
+    // pseudo-random places (a fixed seed: the same cases every run)
+    let bases = [
+        "— Come up, Roddy! Orla Finnegan cried. Then, she said, come.\n\n".repeat(12),
+        "“Come,” said Jo March, “it’s late.” Meg said nothing.\n\n".repeat(12),
+        "    Anna Mayhew folded her arms and\nlooked out.\n    'Tis late, said Tom.\n".repeat(12),
+        "Then Nora Quill had asked : -- Where is the boat 's rope ?\n".repeat(12),
+    ];
+    let marks = [
+        "…", "—", "―", "’", "‘", "“", "”", "«", "–", "\u{a0}", "--", ":", "!", "?", ",", ".", "\n",
+        "\n\n", "    ", "\r\n", "'", "\"",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for round in 0..200 {
+        let mut t: Vec<char> = bases[round % bases.len()].chars().collect();
+        for _ in 0..60 {
+            let at = next(t.len() + 1);
+            let m = marks[next(marks.len())];
+            for (k, c) in m.chars().enumerate() {
+                t.insert(at + k, c);
+            }
+        }
+        let text: String = t.into_iter().collect();
+        let ps = names(&text);
+        for p in &ps {
+            for q in &p.all_quotes {
+                assert!(
+                    q.start <= q.end
+                        && text.is_char_boundary(q.start)
+                        && text.is_char_boundary(q.end),
+                    "offsets fall between characters in round {round}"
+                );
+            }
+        }
+    }
+}

@@ -301,7 +301,7 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
                     // "he said, you dreadful bard!", "he cried briskly. That will do.": after
                     // its tag the speech goes on, at a comma straight after the tag (not one
                     // before a participle: "he said, turning") or at the tag's full stop
-                    let next_word = text[i + 1..].trim_start();
+                    let next_word = text[i + c.len_utf8()..].trim_start();
                     let participle = next_word
                         .split(|ch: char| !ch.is_alphanumeric())
                         .next()
