@@ -39,7 +39,9 @@ pub enum Gender {
     Female,
 }
 
-/// The title class of a (lowercased, period-less) word, if it is an honorific.
+/// The title class of a (lowercased, period-less) word, if it is an honorific: forms of
+/// address, and the ranks of nobility, the church and the forces that go before a name
+/// ("Monsignor Keane", "Ensign Blake"), as style guides list them.
 pub fn title_class(w: &str) -> Option<TitleClass> {
     use TitleClass::*;
     Some(match w {
@@ -49,7 +51,7 @@ pub fn title_class(w: &str) -> Option<TitleClass> {
         | "lt" | "general" | "gen" | "admiral" | "commander" | "corporal" | "private"
         | "father" | "brother" | "friar" | "abbé" | "marquis" | "viscount" | "emperor"
         | "sheriff" | "esquire" | "citoyen" | "citizen" | "comrade" | "chevalier" | "sieur"
-        | "lieut" => {
+        | "lieut" | "monsignor" | "archbishop" | "abbot" | "rabbi" | "brigadier" | "ensign" => {
             if matches!(w, "father" | "brother") {
                 MaleKin
             } else {
@@ -71,7 +73,8 @@ pub fn title_class(w: &str) -> Option<TitleClass> {
         | "nurse" | "mistress" | "mammy" | "mama" | "mamma" => FemaleKin,
         "dr" | "doctor" | "professor" | "prof" | "rev" | "reverend" | "judge" | "dean"
         | "bishop" | "governor" | "president" | "senator" | "inspector" | "detective"
-        | "officer" | "parson" | "deacon" | "elder" | "mayor" => Neutral,
+        | "officer" | "parson" | "deacon" | "elder" | "mayor" | "vicar" | "rector" | "curate"
+        | "archdeacon" | "pastor" | "chaplain" | "canon" | "superintendent" => Neutral,
         _ => return None,
     })
 }

@@ -1737,3 +1737,16 @@ fn no_text_of_stray_marks_panics_the_reader() {
         }
     }
 }
+
+#[test]
+fn a_rank_of_the_church_or_the_forces_is_a_title() {
+    // "Monsignor", "Ensign": a man's rank before his surname, as "Captain" is
+    let t = "Monsignor Keane came up the hill at noon. The boys ran to meet Monsignor Keane \
+             at the gate.\n\n\"You are late,\" said Monsignor Keane.\n\n\
+             Ensign Ward laughed. \"We are all late,\" said Ensign Ward.\n";
+    let ps = names(t);
+    let keane = find(&ps, "Monsignor Keane").expect("Monsignor Keane");
+    assert_eq!(keane.gender, Some(Gender::Male), "{keane:#?}");
+    let ward = find(&ps, "Ensign Ward").expect("Ensign Ward");
+    assert_eq!(ward.gender, Some(Gender::Male), "{ward:#?}");
+}
