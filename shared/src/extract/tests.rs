@@ -1750,3 +1750,21 @@ fn a_rank_of_the_church_or_the_forces_is_a_title() {
     let ward = find(&ps, "Ensign Ward").expect("Ensign Ward");
     assert_eq!(ward.gender, Some(Gender::Male), "{ward:#?}");
 }
+
+#[test]
+fn a_tag_on_the_next_line_of_a_sentence_a_line_text_is_the_speeches() {
+    // LitBank's form: a sentence a line, so a tag may open the line after its speech
+    let t = "Anna Mayhew stood at the door .\n“ Come in out of the rain ! ”\n\
+             said Anna Mayhew .\nTom Brand came in and sat by the fire .\n\
+             “ Thank you , ” said Tom Brand .\n";
+    let ps = names(t);
+    let anna = find(&ps, "Anna Mayhew").expect("Anna Mayhew");
+    assert!(
+        anna.quotes
+            .iter()
+            .any(|q| q.contains("Come in out of the rain")),
+        "{anna:#?}"
+    );
+    let tom = find(&ps, "Tom Brand").expect("Tom Brand");
+    assert!(!said(tom, "Come in"), "{tom:#?}");
+}

@@ -192,7 +192,16 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
                 if !next_starts || in_quote {
                     sent += 1;
                 }
-                para += 1;
+                // a sentence on each line: one opening in lower case ("he said sternly .")
+                // goes on with the paragraph before
+                let continues = line_paragraphs
+                    && newlines < 2
+                    && text[i + 1..]
+                        .trim_start_matches([' ', '\t'])
+                        .starts_with(char::is_lowercase);
+                if !continues {
+                    para += 1;
+                }
                 next_starts = true;
                 in_quote = false;
                 dash_quote = false;
