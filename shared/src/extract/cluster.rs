@@ -658,6 +658,32 @@ impl Index {
             }
             _ => fit,
         };
+        // Father and son who share a name, one written formally and one by its pet form
+        // ("Thomas Gradgrind" and "Tom Gradgrind"): the plain "Mr." is the senior, the formal
+        // name's bearer; the son goes by the pet name. (A pet name written in full but once
+        // or twice is the formal one's own: "Charlie Wilcox" said of Charles Wilcox.)
+        let fit: Vec<usize> = if fit.len() >= 2 && plain == "mr" {
+            let formal_of = |pet: usize| {
+                fit.iter().copied().find(|&o| {
+                    o != pet
+                        && ents[pet].count >= 3
+                        && ents[pet].givens.iter().any(|p| {
+                            ents[o].givens.iter().any(|g| {
+                                g != p && lexicon::nickname_targets(p).contains(&g.as_str())
+                            })
+                        })
+                })
+            };
+            let mut seniors: Vec<usize> = fit.iter().copied().filter_map(formal_of).collect();
+            seniors.sort_unstable();
+            seniors.dedup();
+            match seniors[..] {
+                [senior] => vec![senior],
+                _ => fit,
+            }
+        } else {
+            fit
+        };
         // Two or more it could be (a family): not the one the book tells apart by given name
         // ("Miss Elliot" is the eldest daughter, not the one written "Miss Anne Elliot").
         // (A one-off form that is no known name, a dialect "Bister Sikes", tells no one apart.)

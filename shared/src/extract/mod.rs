@@ -240,7 +240,7 @@ fn read_cast(
         .entities
         .iter()
         .enumerate()
-        .filter(|(_, x)| x.count >= 10)
+        .filter(|(_, x)| x.count > 0)
     {
         tracing::debug!(
             target: "extract::person",

@@ -1768,3 +1768,21 @@ fn a_tag_on_the_next_line_of_a_sentence_a_line_text_is_the_speeches() {
     let tom = find(&ps, "Tom Brand").expect("Tom Brand");
     assert!(!said(tom, "Come in"), "{tom:#?}");
 }
+
+#[test]
+fn the_plain_mister_of_a_father_and_son_sharing_a_name_is_the_father() {
+    // "Richard Harrowby" and his son "Dick Harrowby": the son goes by the pet name, so the
+    // plain "Mr. Harrowby" (and what he says) is the father's.
+    let t = "Mr. Richard Harrowby kept the bank at Stowe. Richard Harrowby was a stern man. \
+             Dick Harrowby, his son, was idle. Dick Harrowby rode to the races. Dick Harrowby \
+             lost money there and he came home late.\n\n\"You have shamed us,\" said Mr. \
+             Harrowby. Dick said nothing.\n\n\"Go to your room,\" said Mr. Harrowby, and Dick \
+             went. Richard Harrowby sat alone.";
+    let ps = names(t);
+    let father = find(&ps, "Richard Harrowby").expect("Richard Harrowby");
+    let son = find(&ps, "Dick Harrowby").expect("Dick Harrowby");
+    assert!(!answers_to(son, "Richard Harrowby"), "{ps:#?}");
+    assert!(answers_to(father, "Mr. Harrowby"), "{ps:#?}");
+    assert!(!answers_to(son, "Mr. Harrowby"), "{ps:#?}");
+    assert!(said(father, "You have shamed us"), "{ps:#?}");
+}
