@@ -798,6 +798,16 @@ impl Index {
         // sat down"), however the counts fall.
         let spoken_only =
             |e: usize| !ev.sentences.is_empty() && ents[e].sentences.values().all(|s| s.is_empty());
+        // The voices call "Lord Henry" "Harry"; the narrator keeps the title. A pet name the
+        // narration itself uses, twice and for most of its uses, is not the pet name of one
+        // titled before his given name ("my boy Harry" beside "Sir Henry Curtis").
+        let narrated = ev.sentences.len() >= 2 && 2 * ev.sentences.len() > ev.count;
+        let titled_given = |e: usize| {
+            ents[e]
+                .title_words
+                .iter()
+                .any(|t| lexicon::precedes_given_name(t))
+        };
         let nick = || {
             let forward = lexicon::nickname_targets(w).iter().map(|g| (*g, false));
             let reverse = lexicon::nicknames_of(w).iter().map(|g| (*g, true));
@@ -805,6 +815,7 @@ impl Index {
                 let fit: Vec<usize> = self
                     .fitting(Some(&by_given_name(g)), key, ev)
                     .into_iter()
+                    .filter(|&e| formal || !(narrated && titled_given(e)))
                     .filter(|&e| {
                         !formal
                             || (ents[e].count >= ev.count

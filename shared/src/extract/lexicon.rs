@@ -118,6 +118,31 @@ pub fn precedes_given_name(w: &str) -> bool {
     matches!(w, "sir" | "lord" | "lady" | "dame")
 }
 
+/// Military ranks set before a surname ("General Washington", "Colonel Brandon"): no place
+/// takes one.
+pub fn is_military_rank(w: &str) -> bool {
+    matches!(
+        w,
+        "general"
+            | "gen"
+            | "colonel"
+            | "col"
+            | "captain"
+            | "capt"
+            | "major"
+            | "lieutenant"
+            | "lieut"
+            | "lt"
+            | "sergeant"
+            | "sgt"
+            | "corporal"
+            | "admiral"
+            | "commander"
+            | "brigadier"
+            | "ensign"
+    )
+}
+
 /// Titles that name a person only when a name follows ("Mother said" is not a name).
 pub fn title_needs_name(w: &str) -> bool {
     !matches!(
@@ -1234,6 +1259,42 @@ pub fn place_preposition_weight(w: &str) -> f32 {
         w if is_place_preposition(w) => 1.0,
         _ => 0.0,
     }
+}
+
+/// English prepositions and conjunctions: words that join a phrase, never describe a name.
+pub fn is_preposition(w: &str) -> bool {
+    matches!(
+        w,
+        "of" | "for"
+            | "with"
+            | "by"
+            | "on"
+            | "upon"
+            | "about"
+            | "like"
+            | "than"
+            | "as"
+            | "and"
+            | "or"
+            | "but"
+            | "nor"
+            | "under"
+            | "over"
+            | "after"
+            | "before"
+            | "between"
+            | "among"
+            | "against"
+            | "without"
+            | "within"
+            | "beside"
+            | "behind"
+            | "below"
+            | "above"
+            | "during"
+            | "except"
+            | "off"
+    ) || is_place_preposition(w)
 }
 
 /// Prepositions that put a following name in a place ("at Bath", "to London").

@@ -586,9 +586,16 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
     {
         m.place_cue += 3.0;
     }
-    if m.words
-        .last()
-        .is_some_and(|w| lexicon::is_known_place(&w.to_lowercase()))
+    // (a courtesy or military title before the one word makes the place a man's name:
+    // "General Washington", "Mr. London")
+    let rank_or_honorific = honorific
+        || m.title_word
+            .as_ref()
+            .is_some_and(|t| lexicon::is_military_rank(&t.trim_end_matches('.').to_lowercase()));
+    if !(rank_or_honorific && m.words.len() == 1)
+        && m.words
+            .last()
+            .is_some_and(|w| lexicon::is_known_place(&w.to_lowercase()))
     {
         m.place_cue += 3.0;
     } else if m.title.is_none()
@@ -680,6 +687,14 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             m.person_cue += 0.5;
         }
     }
+    // "I, Allan Quatermain, of Durban": someone naming themself
+    if start >= 2
+        && tokens[start - 1].text == ","
+        && tokens[start - 2].text == "I"
+        && next.is_some_and(|n| n.text == ",")
+    {
+        m.person_cue += 2.0;
+    }
     // Vocative inside a quotation: “…, Jane.” / “Jane, come here.”
     if tokens[m.tok].in_quote {
         let before = prev.map(|p| p.text);
@@ -693,6 +708,26 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
             m.person_cue += 2.0;
         }
     }
+}
+
+/// "a Dane", "an ancient Dane": "a" or "an" right before `start`, or one lowercase word
+/// before it that is no preposition ("a letter from Willoughby" is Willoughby's letter).
+pub fn indefinite_before(tokens: &[Token], start: usize) -> bool {
+    let sent = tokens[start].sent;
+    let article = |k: usize| {
+        let t = &tokens[k];
+        t.sent == sent && t.kind == Kind::Word && matches!(t.text, "a" | "an" | "A" | "An")
+    };
+    let adjective = |k: usize| {
+        let t = &tokens[k];
+        t.kind == Kind::Word
+            && t.text.chars().next().is_some_and(char::is_lowercase)
+            && !lexicon::is_preposition(t.text)
+    };
+    start.checked_sub(1).is_some_and(article)
+        || start
+            .checked_sub(2)
+            .is_some_and(|a| article(a) && adjective(a + 1))
 }
 
 /// "the sainted Ann Hutchinson as she entered": the first third-person pronoun after a given

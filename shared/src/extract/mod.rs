@@ -187,7 +187,27 @@ fn read_cast(
         })
         .collect();
     // A plural whose singular the book also writes as a name is a people or a group
-    // ("Hindus" beside "Hindu", "the Basques"), unless it is a name in its own right.
+    // ("Hindus" beside "Hindu", "the Basques"), unless it is a name in its own right; and
+    // the singular, where the book also writes the plural and sets the word after "a" or
+    // "an" at least half the times it is used, is one of a people ("an ancient Dane",
+    // "a modern Dane" beside "ancient Danes").
+    let mut indefinite = vec![0usize; n];
+    for (m, &e) in ments.iter().zip(&mention_entity) {
+        if m.title.is_none() && mentions::indefinite_before(toks, m.first_tok(toks)) {
+            indefinite[e] += 1;
+        }
+    }
+    let one_of_a_people: Vec<bool> = clusters
+        .entities
+        .iter()
+        .zip(&indefinite)
+        .map(|(ent, &a)| {
+            matches!(ent.full.as_slice(), [w] if stats.capitalised(&format!("{w}s")) >= 1)
+                && ent.titles.is_empty()
+                && a >= 1
+                && 2 * a >= ent.count
+        })
+        .collect();
     let group: Vec<bool> = clusters
         .entities
         .iter()
@@ -224,7 +244,12 @@ fn read_cast(
     // Families ("the Elphbergs") and words several characters share are not characters.
     let mut is_person: Vec<bool> = (0..n)
         .map(|e| {
-            if family[e] || group[e] || named_place[e] || clusters.entities[e].ambiguous {
+            if family[e]
+                || group[e]
+                || one_of_a_people[e]
+                || named_place[e]
+                || clusters.entities[e].ambiguous
+            {
                 return false;
             }
             let s = &es[e];

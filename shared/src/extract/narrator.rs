@@ -61,7 +61,7 @@ pub fn named(
 }
 
 /// The narrator who names themself in the narration: "Call me Ishmael", "I was called Robinson
-/// Kreutznaer", "my name is Jane Eyre". `mention_at`: token → person at a name's first token
+/// Kreutznaer", "my name is Jane Eyre", "I, Allan Quatermain,". `mention_at`: token → person at a name's first token
 /// (or its title). The phrase and the name must stand word by word, with nothing between.
 pub fn self_named(toks: &[Token], mention_at: &HashMap<usize, usize>) -> Option<usize> {
     let word = |i: usize| {
@@ -79,6 +79,8 @@ pub fn self_named(toks: &[Token], mention_at: &HashMap<usize, usize>) -> Option<
             "my" if is(1, &["name"]) && is(2, &["is", "was"]) => Some(3),
             // passive only: "I called Mary" is the narrator calling someone
             "i" if is(1, &["was", "am"]) && is(2, &["called", "named", "christened"]) => Some(3),
+            // "I, Allan Quatermain, of Durban": the name set beside "I"
+            "i" if toks.get(i + 1).is_some_and(|t| t.text == ",") => Some(2),
             _ => None,
         };
         if let Some(&e) = len.and_then(|d| mention_at.get(&(i + d))) {

@@ -1786,3 +1786,60 @@ fn the_plain_mister_of_a_father_and_son_sharing_a_name_is_the_father() {
     assert!(!answers_to(son, "Mr. Harrowby"), "{ps:#?}");
     assert!(said(father, "You have shamed us"), "{ps:#?}");
 }
+
+#[test]
+fn a_pet_name_the_narration_uses_is_not_a_titled_mans() {
+    // "my son Bill" is told of in the narration; "Sir William Halloway" keeps his title. The
+    // voices may call a lord by a pet name, the narrator does not.
+    let t = "I write this for my son Bill, who is at school in Leeds. Bill likes a tale. \
+             Sir William Halloway came aboard at noon. Sir William was a tall man, and he spoke \
+             little. Sir William Halloway smoked on the deck. When Bill reads this he will \
+             laugh at me.";
+    let ps = names(t);
+    let sir = find(&ps, "Sir William Halloway").expect("Sir William Halloway");
+    assert!(!answers_to(sir, "Bill"), "{ps:#?}");
+    assert!(find(&ps, "Bill").is_some(), "{ps:#?}");
+}
+
+#[test]
+fn a_pet_name_only_the_voices_use_is_still_the_titled_mans() {
+    // the narration says "Lord William"; only his friend calls him "Bill"
+    let t = "Lord William Fane lit a cigarette. \"You are late, Bill,\" said Aldous. Lord \
+             William smiled. \"Bill, you never change,\" said Aldous. Lord William shrugged and \
+             he said nothing. \"Come, Bill,\" said Aldous.";
+    let ps = names(t);
+    let lord = find(&ps, "Lord William Fane").expect("Lord William Fane");
+    assert!(answers_to(lord, "Bill"), "{ps:#?}");
+}
+
+#[test]
+fn a_rank_before_a_place_name_makes_a_man() {
+    // "Kent" is a known place, and "to" and "from" go before it; "General Kent" is a man
+    let t = "The old coat belonged to General Kent. The boots came from General Kent too, \
+             and Tib had the hat from General Kent. Tib wore them all.";
+    let ps = names(t);
+    assert!(find(&ps, "General Kent").is_some(), "{ps:#?}");
+}
+
+#[test]
+fn one_of_a_people_is_no_character() {
+    // "a Norman", "an old Norman" beside "the Normans": one of a people, though Norman is a
+    // given name too
+    let t = "He reminded me of an old Norman. I know little of the Normans, though I once \
+             knew a tall Norman who cheated me. Marten Voss laughed at that. Marten Voss was \
+             my friend.";
+    let ps = names(t);
+    assert!(find(&ps, "Norman").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Marten Voss").is_some(), "{ps:#?}");
+}
+
+#[test]
+fn a_narrator_who_writes_i_and_their_name_is_named() {
+    // "I, Hollis Marr, of Bristol": the first-person narrator's "I" is Hollis Marr's
+    let t = "I am old now, and I write slowly. I, Hollis Marr, of Bristol, set this down. I \
+             was a trader once, and I have seen much. I knew Pell Oakes well. Pell Oakes was \
+             my partner. I trusted him, and I was wrong to. I lost my ship and I came home.";
+    let ps = names(t);
+    let me = find(&ps, "Hollis Marr").expect("Hollis Marr");
+    assert!(me.mentions >= 10, "{me:#?}");
+}
