@@ -155,6 +155,24 @@ fn a_file_that_is_not_utf8_is_refused_with_how_to_convert_it() {
 }
 
 #[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_output_quietly() {
+    // `falsafa extract … | head -c 1`: the reader goes away before the JSON is written out
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["extract", &repo("data/books/persuasion.txt"), "--json"])
+        .env("FALSAFA_DATA_DIR", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{:?} {err}", out.status);
+}
+
+#[test]
 fn dev_commands_stand_in_for_the_frontend() {
     let dir = tempfile::tempdir().unwrap();
     let book_file = repo("data/books/174_the_picture_of_dorian_gray.txt");

@@ -212,11 +212,20 @@ async fn serve_embeddings(_config: Config, _addr: SocketAddr) -> anyhow::Result<
     anyhow::bail!("this falsafa was built without the local-embedder feature")
 }
 
+/// Prints a result; a reader that closed the pipe early (`falsafa extract … | head`) ends the
+/// output quietly rather than with a panic.
 fn print(v: &serde_json::Value, json: bool) {
-    if json {
-        println!("{v}");
+    use std::io::Write;
+    let text = if json {
+        v.to_string()
     } else {
-        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+        serde_json::to_string_pretty(v).unwrap_or_default()
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("falsafa: cannot write the result: {e}");
+        }
     }
 }
 

@@ -241,6 +241,30 @@ fn read_cast(
                 && s.after_place_preposition >= 1.0
         })
         .collect();
+    // "Burke, the butler,", "the gardener, Taylor", "Thomas Lynde--a meek little man": a
+    // description of no place or vessel set beside a name in the narration is what a
+    // person is told by, once is enough.
+    // (the description's head must be a word for a person: "Johnson's Dictionary--the
+    // interesting work" is a book; a name after "a good" is one of a kind: "a good
+    // Christian, a good parent"; and after "the", a time or a thing: "the Middle Ages, his
+    // only moral teacher")
+    let mut described = vec![0usize; n];
+    for (m, &e) in ments.iter().zip(&mention_entity) {
+        let first = m.first_tok(toks);
+        let after_the =
+            first >= 1 && m.title.is_none() && toks[first - 1].text.eq_ignore_ascii_case("the");
+        let unfit = toks[m.tok].in_quote || after_the || mentions::indefinite_before(toks, first);
+        if !unfit
+            && description_beside(toks, m).is_some_and(|words| {
+                !words
+                    .iter()
+                    .any(|w| lexicon::is_place_word(w) || lexicon::is_vessel_word(w))
+                    && words.iter().any(|w| lexicon::is_person_noun(w))
+            })
+        {
+            described[e] += 1;
+        }
+    }
     // Families ("the Elphbergs") and words several characters share are not characters.
     let mut is_person: Vec<bool> = (0..n)
         .map(|e| {
@@ -254,8 +278,9 @@ fn read_cast(
             }
             let s = &es[e];
             let ent = &clusters.entities[e];
-            let score = s.person - s.place;
-            (score > 0.0 && (s.person >= 1.5 || ent.count >= 3))
+            let person = s.person + 1.5 * described[e] as f32;
+            let score = person - s.place;
+            (score > 0.0 && (person >= 1.5 || ent.count >= 3))
                 // a name used again and again with no sign of a place, and some of a person
                 || (ent.count >= 3 && s.place <= 0.25 * ent.count as f32 && s.person >= 1.0)
                 || (!ent.titles.is_empty() && s.person >= s.place * 1.5)
@@ -651,6 +676,48 @@ fn apposed(toks: &[Token], m: &Mention) -> Option<Option<Gender>> {
             .map_while(|k| word(k).filter(|_| noun(k)))
             .find_map(|t| lexicon::noun_gender(&t.text.to_lowercase()));
         return Some(gender);
+    }
+    None
+}
+
+/// The words of a description set beside a name: "Burke, the butler," → ["butler"], "the
+/// gardener, Taylor" → ["gardener"], "some one called Jane Finn" → ["one"], "Thomas
+/// Lynde--a meek little man" → ["meek", "little", "man"].
+fn description_beside(toks: &[Token], m: &Mention) -> Option<Vec<String>> {
+    let first = m.first_tok(toks);
+    let word = |k: usize| toks.get(k).filter(|t| t.kind == Kind::Word);
+    let lower = |k: usize| word(k).map(|t| t.text.to_lowercase());
+    let noun =
+        |k: usize| word(k).is_some_and(|t| t.text.chars().next().is_some_and(char::is_lowercase));
+    // (before the name, a definite one: "a pagan, Swinburnian young man" lists adjectives)
+    if first >= 3
+        && toks[first - 1].text == ","
+        && noun(first - 2)
+        && lower(first - 3)
+            .is_some_and(|w| lexicon::is_determiner(&w) && !matches!(w.as_str(), "a" | "an"))
+    {
+        return lower(first - 2).map(|w| vec![w]);
+    }
+    if first >= 2 && lower(first - 1).is_some_and(|w| w == "named" || w == "called") {
+        return Some(lower(first - 2).into_iter().collect());
+    }
+    // after the name: a comma, or a dash ("--" is two tokens)
+    let dash = |k: usize| {
+        toks.get(k)
+            .is_some_and(|t| matches!(t.text, "-" | "—" | "–"))
+    };
+    let det = if toks.get(m.end).is_some_and(|t| t.text == ",") {
+        m.end + 1
+    } else {
+        (m.end..m.end + 2).take_while(|&k| dash(k)).last()? + 1
+    };
+    if lower(det).is_some_and(|w| lexicon::is_determiner(&w)) && noun(det + 1) {
+        return Some(
+            (det + 1..det + 5)
+                .map_while(|k| word(k).filter(|_| noun(k)))
+                .map(|t| t.text.to_lowercase())
+                .collect(),
+        );
     }
     None
 }

@@ -1843,3 +1843,16 @@ fn a_narrator_who_writes_i_and_their_name_is_named() {
     let me = find(&ps, "Hollis Marr").expect("Hollis Marr");
     assert!(me.mentions >= 10, "{me:#?}");
 }
+
+#[test]
+fn a_name_set_beside_a_description_is_someone() {
+    // "Pridmore, the butler," is named once, and is a person; "Thornbury, the house on the
+    // hill," is a place
+    let t =
+        "That spring we took Thornbury, the house on the hill, for a song. We moved in all the \
+             same. Just after luncheon, Pridmore, the butler, was taken with a pain in his \
+             side, and by evening he had gone to town. Nobody came after that.";
+    let ps = names(t);
+    assert!(find(&ps, "Pridmore").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Thornbury").is_none(), "{ps:#?}");
+}
