@@ -704,7 +704,7 @@ fn description_beside(toks: &[Token], m: &Mention) -> Option<Vec<String>> {
     // after the name: a comma, or a dash ("--" is two tokens)
     let dash = |k: usize| {
         toks.get(k)
-            .is_some_and(|t| matches!(t.text, "-" | "—" | "–"))
+            .is_some_and(|t| matches!(t.text, "-" | "--" | "—" | "–"))
     };
     let det = if toks.get(m.end).is_some_and(|t| t.text == ",") {
         m.end + 1
