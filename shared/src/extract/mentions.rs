@@ -514,11 +514,29 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             person_cue: 0.0,
             place_cue: 0.0,
         };
+        // "Lynde's Hollow", "Lincoln's Inn": a possessive before a place word is part of the
+        // place's name and speaks of no one (nor lends its surname to Thomas Lynde)
+        if m.title.is_none() && names_a_place(tokens, &m) {
+            i = k.max(i + 1);
+            continue;
+        }
         score_cues(tokens, i, &mut m);
         out.push(m);
         i = k.max(i + 1);
     }
     out
+}
+
+/// Whether an untitled name in the possessive is followed by a capitalised place word.
+fn names_a_place(tokens: &[Token], m: &Mention) -> bool {
+    possessive(tokens[m.end - 1].text)
+        && tokens[m.end..]
+            .iter()
+            .take(2)
+            .find(|t| t.kind == Kind::Word)
+            .is_some_and(|n| {
+                is_capitalised(n.text) && lexicon::is_place_word(&n.text.to_lowercase())
+            })
 }
 
 /// Whether the sentence of token `k` ends with a question mark (looked for within 60 tokens).

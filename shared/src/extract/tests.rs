@@ -1856,3 +1856,14 @@ fn a_name_set_beside_a_description_is_someone() {
     assert!(find(&ps, "Pridmore").is_some(), "{ps:#?}");
     assert!(find(&ps, "Thornbury").is_none(), "{ps:#?}");
 }
+
+#[test]
+fn a_possessive_before_a_place_word_names_the_place_not_the_man() {
+    // "Tolley's Hollow" is a place; it lends its name to no one, so Joseph Tolley, named once
+    // beside a description of him, is still someone
+    let t = "The road dipped down past Tolley's Hollow and wound up the hill. By the time the \
+             brook reached Tolley's Hollow it was quiet. Joseph Tolley--a meek little man \
+             whom the village pitied--was sowing his turnips beyond the barn.";
+    let ps = names(t);
+    assert!(find(&ps, "Joseph Tolley").is_some(), "{ps:#?}");
+}
