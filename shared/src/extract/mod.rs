@@ -254,14 +254,7 @@ fn read_cast(
         let after_the =
             first >= 1 && m.title.is_none() && toks[first - 1].text.eq_ignore_ascii_case("the");
         let unfit = toks[m.tok].in_quote || after_the || mentions::indefinite_before(toks, first);
-        if !unfit
-            && description_beside(toks, m).is_some_and(|words| {
-                !words
-                    .iter()
-                    .any(|w| lexicon::is_place_word(w) || lexicon::is_vessel_word(w))
-                    && words.iter().any(|w| lexicon::is_person_noun(w))
-            })
-        {
+        if !unfit && Apposition::of(toks, m).is_some_and(|a| a.of_a_person()) {
             described[e] += 1;
         }
     }
@@ -308,7 +301,7 @@ fn read_cast(
         if toks[m.tok].in_quote {
             continue;
         }
-        if let Some(noun) = apposed(toks, m) {
+        if let Some(noun) = Apposition::of(toks, m).map(|a| a.gender()) {
             es[e].appositions += 1;
             match noun {
                 Some(Gender::Male) => es[e].apposed_gender.0 += 1,
@@ -647,79 +640,79 @@ fn attribute_pronouns(
     }
 }
 
-/// A description set beside the mention as its apposition, with what its noun says of gender:
-/// "her nephew, Willie Partridge", "a friend of his named Elmer Ford" before it, or "Ogden,
-/// a fourteen-year-old boy" after it.
-fn apposed(toks: &[Token], m: &Mention) -> Option<Option<Gender>> {
-    let first = m.first_tok(toks);
-    let word = |k: usize| toks.get(k).filter(|t| t.kind == Kind::Word);
-    let lower = |k: usize| word(k).map(|t| t.text.to_lowercase());
-    let noun =
-        |k: usize| word(k).is_some_and(|t| t.text.chars().next().is_some_and(char::is_lowercase));
-    if first >= 3
-        && toks[first - 1].text == ","
-        && noun(first - 2)
-        && lower(first - 3).is_some_and(|w| lexicon::is_determiner(&w))
-    {
-        return Some(lower(first - 2).and_then(|w| lexicon::noun_gender(&w)));
-    }
-    if first >= 1 && lower(first - 1).is_some_and(|w| w == "named" || w == "called") {
-        return Some(None);
-    }
-    if toks.get(m.end).is_some_and(|t| t.text == ",")
-        && lower(m.end + 1).is_some_and(|w| lexicon::is_determiner(&w))
-        && noun(m.end + 2)
-    {
-        // the head noun: the first gendered word before the phrase ends ("a fourteen-year-old
-        // boy of a singularly unloveable type")
-        let gender = (m.end + 2..m.end + 6)
-            .map_while(|k| word(k).filter(|_| noun(k)))
-            .find_map(|t| lexicon::noun_gender(&t.text.to_lowercase()));
-        return Some(gender);
-    }
-    None
+/// A description set beside a name as its apposition: "her nephew, Willie Partridge", "a
+/// friend of his named Elmer Ford" before it, "Ogden, a fourteen-year-old boy" or "Thomas
+/// Lynde--a meek little man" after it.
+struct Apposition {
+    /// its lower-case words: "Burke, the butler," → ["butler"], "some one called Jane Finn" →
+    /// ["one"], "Thomas Lynde--a meek little man" → ["meek", "little", "man"]
+    words: Vec<String>,
+    /// set before the name under "a" or "an" ("a pagan, Swinburnian young man" may be a list
+    /// of adjectives)
+    indefinite_before: bool,
 }
 
-/// The words of a description set beside a name: "Burke, the butler," → ["butler"], "the
-/// gardener, Taylor" → ["gardener"], "some one called Jane Finn" → ["one"], "Thomas
-/// Lynde--a meek little man" → ["meek", "little", "man"].
-fn description_beside(toks: &[Token], m: &Mention) -> Option<Vec<String>> {
-    let first = m.first_tok(toks);
-    let word = |k: usize| toks.get(k).filter(|t| t.kind == Kind::Word);
-    let lower = |k: usize| word(k).map(|t| t.text.to_lowercase());
-    let noun =
-        |k: usize| word(k).is_some_and(|t| t.text.chars().next().is_some_and(char::is_lowercase));
-    // (before the name, a definite one: "a pagan, Swinburnian young man" lists adjectives)
-    if first >= 3
-        && toks[first - 1].text == ","
-        && noun(first - 2)
-        && lower(first - 3)
-            .is_some_and(|w| lexicon::is_determiner(&w) && !matches!(w.as_str(), "a" | "an"))
-    {
-        return lower(first - 2).map(|w| vec![w]);
+impl Apposition {
+    fn of(toks: &[Token], m: &Mention) -> Option<Apposition> {
+        let first = m.first_tok(toks);
+        let word = |k: usize| toks.get(k).filter(|t| t.kind == Kind::Word);
+        let lower = |k: usize| word(k).map(|t| t.text.to_lowercase());
+        let noun = |k: usize| {
+            word(k).is_some_and(|t| t.text.chars().next().is_some_and(char::is_lowercase))
+        };
+        if first >= 3
+            && toks[first - 1].text == ","
+            && noun(first - 2)
+            && lower(first - 3).is_some_and(|w| lexicon::is_determiner(&w))
+        {
+            return Some(Apposition {
+                words: lower(first - 2).into_iter().collect(),
+                indefinite_before: lower(first - 3).is_some_and(|w| w == "a" || w == "an"),
+            });
+        }
+        if first >= 1 && lower(first - 1).is_some_and(|w| w == "named" || w == "called") {
+            return Some(Apposition {
+                words: first.checked_sub(2).and_then(lower).into_iter().collect(),
+                indefinite_before: false,
+            });
+        }
+        // after the name: a comma, or a dash ("--" may be one token or two)
+        let dash = |k: usize| {
+            toks.get(k)
+                .is_some_and(|t| matches!(t.text, "-" | "--" | "—" | "–"))
+        };
+        let det = if toks.get(m.end).is_some_and(|t| t.text == ",") {
+            m.end + 1
+        } else {
+            (m.end..m.end + 2).take_while(|&k| dash(k)).last()? + 1
+        };
+        if lower(det).is_some_and(|w| lexicon::is_determiner(&w)) && noun(det + 1) {
+            return Some(Apposition {
+                words: (det + 1..det + 5)
+                    .map_while(|k| word(k).filter(|_| noun(k)))
+                    .map(|t| t.text.to_lowercase())
+                    .collect(),
+                indefinite_before: false,
+            });
+        }
+        None
     }
-    if first >= 2 && lower(first - 1).is_some_and(|w| w == "named" || w == "called") {
-        return Some(lower(first - 2).into_iter().collect());
+
+    /// What its noun says of gender: the first gendered word ("a fourteen-year-old boy of a
+    /// singularly unloveable type").
+    fn gender(&self) -> Option<Gender> {
+        self.words.iter().find_map(|w| lexicon::noun_gender(w))
     }
-    // after the name: a comma, or a dash ("--" is two tokens)
-    let dash = |k: usize| {
-        toks.get(k)
-            .is_some_and(|t| matches!(t.text, "-" | "--" | "—" | "–"))
-    };
-    let det = if toks.get(m.end).is_some_and(|t| t.text == ",") {
-        m.end + 1
-    } else {
-        (m.end..m.end + 2).take_while(|&k| dash(k)).last()? + 1
-    };
-    if lower(det).is_some_and(|w| lexicon::is_determiner(&w)) && noun(det + 1) {
-        return Some(
-            (det + 1..det + 5)
-                .map_while(|k| word(k).filter(|_| noun(k)))
-                .map(|t| t.text.to_lowercase())
-                .collect(),
-        );
+
+    /// Whether it tells of a person: no place or vessel in it, a word for a person at its head.
+    fn of_a_person(&self) -> bool {
+        !self.indefinite_before
+            && !self
+                .words
+                .iter()
+                .any(|w| lexicon::is_place_word(w) || lexicon::is_vessel_word(w))
+            && self.words.iter().any(|w| lexicon::is_person_noun(w))
     }
-    None
 }
 
 fn sentence_text<'a>(text: &'a str, toks: &[Token], at: usize) -> &'a str {
