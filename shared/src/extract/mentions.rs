@@ -695,11 +695,9 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
         m.person_cue += 0.5;
     }
     if possessive {
-        // "Lincoln's Inn", "St. Paul's Cathedral": a place named for someone
-        let place_follows = next_word.is_some_and(|n| {
-            is_capitalised(n.text) && lexicon::is_place_word(&n.text.to_lowercase())
-        });
-        if place_follows {
+        // "Lincoln's Inn", "St. Paul's Cathedral": a place named for someone (untitled, such a
+        // form is no mention at all: `find` drops it)
+        if names_a_place(tokens, m) {
             m.place_cue += 3.0;
         } else {
             m.person_cue += 0.5;

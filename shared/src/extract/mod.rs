@@ -248,13 +248,24 @@ fn read_cast(
     // interesting work" is a book; a name after "a good" is one of a kind: "a good
     // Christian, a good parent"; and after "the", a time or a thing: "the Middle Ages, his
     // only moral teacher")
+    // (read once: the gender votes below read the same descriptions; narration only)
+    let appositions: Vec<Option<Apposition>> = ments
+        .iter()
+        .map(|m| {
+            if toks[m.tok].in_quote {
+                None
+            } else {
+                Apposition::of(toks, m)
+            }
+        })
+        .collect();
     let mut described = vec![0usize; n];
-    for (m, &e) in ments.iter().zip(&mention_entity) {
+    for ((m, &e), apposition) in ments.iter().zip(&mention_entity).zip(&appositions) {
         let first = m.first_tok(toks);
         let after_the =
             first >= 1 && m.title.is_none() && toks[first - 1].text.eq_ignore_ascii_case("the");
-        let unfit = toks[m.tok].in_quote || after_the || mentions::indefinite_before(toks, first);
-        if !unfit && Apposition::of(toks, m).is_some_and(|a| a.of_a_person()) {
+        let unfit = after_the || mentions::indefinite_before(toks, first);
+        if !unfit && apposition.as_ref().is_some_and(Apposition::of_a_person) {
             described[e] += 1;
         }
     }
@@ -297,11 +308,11 @@ fn read_cast(
     }
 
     // Gender votes from the first third-person pronoun soon after a mention.
-    for (m, &e) in ments.iter().zip(&mention_entity) {
+    for ((m, &e), apposition) in ments.iter().zip(&mention_entity).zip(&appositions) {
         if toks[m.tok].in_quote {
             continue;
         }
-        if let Some(noun) = Apposition::of(toks, m).map(|a| a.gender()) {
+        if let Some(noun) = apposition.as_ref().map(Apposition::gender) {
             es[e].appositions += 1;
             match noun {
                 Some(Gender::Male) => es[e].apposed_gender.0 += 1,

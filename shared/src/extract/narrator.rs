@@ -61,8 +61,9 @@ pub fn named(
 }
 
 /// The narrator who names themself in the narration: "Call me Ishmael", "I was called Robinson
-/// Kreutznaer", "my name is Jane Eyre", "I, Allan Quatermain,". `mention_at`: token → person at a name's first token
-/// (or its title). The phrase and the name must stand word by word, with nothing between.
+/// Kreutznaer", "my name is Jane Eyre", "I, Allan Quatermain,". `mention_at`: token → person
+/// at a name's first token (or its title). The phrase and the name must stand word by word,
+/// with nothing between.
 pub fn self_named(toks: &[Token], mention_at: &HashMap<usize, usize>) -> Option<usize> {
     let word = |i: usize| {
         toks.get(i)
