@@ -1705,3 +1705,51 @@ pub fn is_determiner(w: &str) -> bool {
         "the" | "a" | "an" | "his" | "her" | "their" | "my" | "our" | "your" | "another"
     )
 }
+
+/// The months of the year (lower case).
+pub fn is_month(w: &str) -> bool {
+    matches!(
+        w,
+        "january"
+            | "february"
+            | "march"
+            | "april"
+            | "may"
+            | "june"
+            | "july"
+            | "august"
+            | "september"
+            | "october"
+            | "november"
+            | "december"
+    )
+}
+
+/// An ordinal number written as a word ("fourth", "twenty-first"): a day of the month.
+pub fn is_ordinal(w: &str) -> bool {
+    let last = w.rsplit('-').next().unwrap_or(w);
+    matches!(
+        last,
+        "first"
+            | "second"
+            | "third"
+            | "fourth"
+            | "fifth"
+            | "sixth"
+            | "seventh"
+            | "eighth"
+            | "ninth"
+            | "tenth"
+            | "eleventh"
+            | "twelfth"
+            | "thirteenth"
+            | "fourteenth"
+            | "fifteenth"
+            | "sixteenth"
+            | "seventeenth"
+            | "eighteenth"
+            | "nineteenth"
+            | "twentieth"
+            | "thirtieth"
+    )
+}

@@ -243,6 +243,25 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
     // a word that is a name here, though also a common one ("Jo March" where the book writes
     // "Mrs. March"; not the month "in March")
     let never_name = |lw: &str| lexicon::is_never_name(lw) && !titled.contains(lw);
+    // capitalised words the book writes without a capitalised descriptor before them: "Adele"
+    // beside "Little Adele" (so "Big Medicine", never "Medicine" alone, keeps its "Big")
+    let bare: std::collections::HashSet<String> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(k, t)| {
+            t.kind == Kind::Word
+                && is_capitalised(t.text)
+                && !k
+                    .checked_sub(1)
+                    .and_then(|p| tokens.get(p))
+                    .is_some_and(|p| {
+                        p.kind == Kind::Word
+                            && is_capitalised(p.text)
+                            && lexicon::is_descriptor(&lower(p.text))
+                    })
+        })
+        .map(|(_, t)| lower(t.text))
+        .collect();
     while i < tokens.len() {
         let t = &tokens[i];
         if t.kind != Kind::Word || t.heading {
@@ -433,6 +452,20 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                     .is_some_and(|p| matches!(p.text, "," | "!"))
                 && !stats.lower.contains_key(&lw);
             let nameish = stats.name_like(&lw, w.sent_start && first, evidence_after || vocative);
+            // "Big Medicine", "Little Em'ly": a descriptor that opens a name the book never
+            // writes without it, before a word it never writes in lower case
+            let descriptor_name = first
+                && title.is_none()
+                && lexicon::is_descriptor(&lw)
+                && word_at(k + 1).is_some_and(|n| {
+                    let ln = lower(n.text);
+                    is_capitalised(n.text)
+                        && n.sent == w.sent
+                        && !bare.contains(&ln)
+                        && !lexicon::is_never_name(&ln)
+                        && lexicon::title_class(&ln).is_none()
+                        && !stats.lower.contains_key(&ln)
+                });
             // "make Mrs. Rushworth Maria Bertram again": a titled surname, then a given name
             // opening another full name, are two people side by side
             let second_name = title.is_some()
@@ -457,7 +490,11 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             if is_capitalised(w.text)
                 && (first || !never_name(&lw))
                 && !common_word
-                && (title.is_some() || ambiguous_ok || nameish || (!first && !never_name(&lw)))
+                && (title.is_some()
+                    || ambiguous_ok
+                    || nameish
+                    || descriptor_name
+                    || (!first && !never_name(&lw)))
             {
                 words.push(normalise(w.text));
                 k += 1;
@@ -487,8 +524,12 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         {
             words.pop();
         }
-        // "Little Adele", "Young Osborne": a leading descriptor is not part of the name.
-        while words.len() > 1 && lexicon::is_descriptor(&words[0].to_lowercase()) {
+        // "Little Adele", "Young Osborne": a leading descriptor is not part of the name, where
+        // the book also writes the name without it.
+        while words.len() > 1
+            && lexicon::is_descriptor(&words[0].to_lowercase())
+            && bare.contains(&lower(&words[1]))
+        {
             words.remove(0);
         }
         // "her Christian name", "fine Christian names": a word before "name" qualifies it
@@ -520,11 +561,55 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             i = k.max(i + 1);
             continue;
         }
+        if m.title.is_none() && (names_a_date(tokens, &m) || cites_a_letter(tokens, &m)) {
+            i = k.max(i + 1);
+            continue;
+        }
         score_cues(tokens, i, &mut m);
         out.push(m);
         i = k.max(i + 1);
     }
     out
+}
+
+/// "3 May", "the fourth of May", "June 12th": a month beside a day of the month is a date,
+/// whatever given name it also is.
+fn names_a_date(tokens: &[Token], m: &Mention) -> bool {
+    if m.words.len() != 1 || !lexicon::is_month(&m.words[0].to_lowercase()) {
+        return false;
+    }
+    let text = |k: Option<usize>| {
+        k.and_then(|k| tokens.get(k))
+            .map(|t| t.text.trim_matches('_').to_lowercase())
+            .unwrap_or_default()
+    };
+    let numeric = |w: &str| w.chars().next().is_some_and(|c| c.is_ascii_digit());
+    let before = text(m.tok.checked_sub(1));
+    numeric(&before)
+        || numeric(&text(Some(m.end)))
+        || (before == "of" && {
+            let day = text(m.tok.checked_sub(2));
+            numeric(&day) || lexicon::is_ordinal(&day)
+        })
+}
+
+/// a large "E", "'P,' of course, stands for": a capital letter set in quotation marks
+/// is the letter, not someone's initial.
+fn cites_a_letter(tokens: &[Token], m: &Mention) -> bool {
+    let quote = |t: &Token| {
+        matches!(t.kind, Kind::OpenQuote | Kind::CloseQuote)
+            || matches!(t.text, "\"" | "'" | "‘" | "’" | "“" | "”")
+    };
+    m.words.len() == 1
+        && m.words[0].chars().count() == 1
+        && m.end == m.tok + 1
+        && m.tok
+            .checked_sub(1)
+            .and_then(|p| tokens.get(p))
+            .is_some_and(quote)
+        && tokens.get(m.end).is_some_and(|n| {
+            quote(n) || (matches!(n.text, "," | ".") && tokens.get(m.end + 1).is_some_and(quote))
+        })
 }
 
 /// Whether an untitled name in the possessive is followed by a capitalised place word.
@@ -709,6 +794,25 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
         && tokens[start - 2].text == "I"
         && next.is_some_and(|n| n.text == ",")
     {
+        m.person_cue += 2.0;
+    }
+    // "my name is John Carter", "call me Ishmael": a name given as someone's own
+    let word_back = |d: usize| {
+        start
+            .checked_sub(d)
+            .and_then(|q| tokens.get(q))
+            .filter(|t| t.kind == Kind::Word)
+            .map(|t| t.text.to_lowercase())
+            .unwrap_or_default()
+    };
+    let named_as = (matches!(word_back(1).as_str(), "is" | "was")
+        && word_back(2) == "name"
+        && matches!(
+            word_back(3).as_str(),
+            "my" | "his" | "her" | "your" | "whose"
+        ))
+        || (word_back(1) == "me" && matches!(word_back(2).as_str(), "call" | "called"));
+    if named_as {
         m.person_cue += 2.0;
     }
     // Vocative inside a quotation: “…, Jane.” / “Jane, come here.”

@@ -1867,3 +1867,55 @@ fn a_possessive_before_a_place_word_names_the_place_not_the_man() {
     let ps = names(t);
     assert!(find(&ps, "Joseph Tolley").is_some(), "{ps:#?}");
 }
+
+#[test]
+fn a_narrator_who_gives_their_name_is_named() {
+    // "My name is Orrin Vessey" once, in a first-person narration: his "I" is his, though the
+    // name is written but once
+    let t = "I have lived a long time and seen a great deal. My name is Orrin Vessey; I was a \
+             surveyor once. I went west in the spring with my brother, and I worked the \
+             ridges for a year. I kept a journal, and I read it still. I lost the mule in \
+             April and I walked the rest of the way.";
+    let ps = names(t);
+    let me = find(&ps, "Orrin Vessey").expect("Orrin Vessey");
+    assert!(me.mentions >= 10, "{me:#?}");
+}
+
+#[test]
+fn a_descriptor_the_book_never_drops_is_part_of_the_name() {
+    // "Big Tolliver" is never "Tolliver" alone: the "Big" is his name. "Little Essie" is
+    // "Essie" too, so there the "Little" is a description.
+    let t = "\"Sure,\" Big Tolliver bellowed. Big Tolliver laughed at them all. \"Come here,\" \
+             said Little Essie. Essie ran to the gate, and Essie waved. Then Big Tolliver went \
+             home.";
+    let ps = names(t);
+    assert!(find(&ps, "Big Tolliver").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Tolliver").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Essie").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Little Essie").is_none(), "{ps:#?}");
+}
+
+#[test]
+fn a_month_beside_a_day_is_a_date_not_a_woman() {
+    // "3 May", "the fourth of June", "May 9": dates, not May or June; "said May" is a woman
+    let t = "_3 May. Orlov._--We left at dawn. On the fourth of June we came to the river. \
+             On 5 May the rain began, and by May 9 the road was gone. I wrote to Fenwick on \
+             the tenth of May. Fenwick did not answer.";
+    let ps = names(t);
+    assert!(find(&ps, "May").is_none(), "{ps:#?}");
+    assert!(find(&ps, "June").is_none(), "{ps:#?}");
+    let t = "\"Come in,\" said May. May laughed at the door. \"Not yet,\" said May Treadle.";
+    let ps = names(t);
+    assert!(find(&ps, "May").is_some(), "{ps:#?}");
+}
+
+#[test]
+fn a_quoted_capital_letter_is_a_letter_not_someone() {
+    // 'the "K" with the small "r"': letters cited as letters; "K. Amsel" is a man's initial
+    let t = "\"Look,\" said Dorrin. \"A large \"K\" and a small \"r\". The 'K,' of course, \
+             stands for the maker. The \"K\" again on the seal.\" Dorrin set the paper down. \
+             K. Amsel had signed it.";
+    let ps = names(t);
+    assert!(find(&ps, "K").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Dorrin").is_some(), "{ps:#?}");
+}
