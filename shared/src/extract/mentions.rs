@@ -2,7 +2,7 @@
 //! capital is not explained by sentence position (decided from how the same word is written
 //! elsewhere in the book). Each mention carries the cues that tell a person from a place.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::lexicon::{self, TitleClass};
 use super::tokens::{Kind, Token};
@@ -240,6 +240,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
     let mut i = 0;
     let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word);
     let titled = surnames_after_titles(tokens);
+    let after_title = words_after_titles(tokens);
     // a word that is a name here, though also a common one ("Jo March" where the book writes
     // "Mrs. March"; not the month "in March")
     let never_name = |lw: &str| lexicon::is_never_name(lw) && !titled.contains(lw);
@@ -280,7 +281,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                     person_cue: 0.0,
                     place_cue: 0.0,
                 };
-                score_cues(tokens, i, &mut m);
+                score_cues(tokens, i, &mut m, &after_title);
                 out.push(m);
                 i = end;
             } else {
@@ -320,7 +321,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                         person_cue: 1.0,
                         place_cue: 0.0,
                     };
-                    score_cues(tokens, i, &mut m);
+                    score_cues(tokens, i, &mut m, &after_title);
                     out.push(m);
                     i = end;
                     continue;
@@ -561,15 +562,59 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             i = k.max(i + 1);
             continue;
         }
-        if m.title.is_none() && (names_a_date(tokens, &m) || cites_a_letter(tokens, &m)) {
+        if m.title.is_none()
+            && (names_a_date(tokens, &m)
+                || cites_a_letter(tokens, &m)
+                || common_word_after_article(tokens, &m))
+        {
             i = k.max(i + 1);
             continue;
         }
-        score_cues(tokens, i, &mut m);
+        score_cues(tokens, i, &mut m, &after_title);
         out.push(m);
         i = k.max(i + 1);
     }
     out
+}
+
+/// "the eighteenth Christian century", "any ordinary Christian", "a Christian church": a word
+/// that is a name only sometimes ("Christian", "Grace", "Hope"), after an article or a
+/// quantifier (or one or two lower-case words after one), is the common word.
+fn common_word_after_article(tokens: &[Token], m: &Mention) -> bool {
+    if m.words.len() != 1 || !lexicon::is_ambiguous_name(&m.words[0].to_lowercase()) {
+        return false;
+    }
+    let mut k = m.tok;
+    for _ in 0..3 {
+        let Some(p) = k.checked_sub(1).and_then(|p| tokens.get(p)) else {
+            return false;
+        };
+        if p.kind != Kind::Word || p.sent != tokens[m.tok].sent {
+            return false;
+        }
+        let lp = p.text.to_lowercase();
+        if matches!(
+            lp.as_str(),
+            "the"
+                | "a"
+                | "an"
+                | "any"
+                | "every"
+                | "no"
+                | "this"
+                | "that"
+                | "some"
+                | "each"
+                | "another"
+        ) {
+            return true;
+        }
+        if is_capitalised(p.text) || lexicon::is_speech_verb(&lp) {
+            return false;
+        }
+        k -= 1;
+    }
+    false
 }
 
 /// "3 May", "the fourth of May", "June 12th": a month beside a day of the month is a date,
@@ -637,6 +682,22 @@ fn asks(tokens: &[Token], k: usize) -> bool {
 }
 
 /// The common words the book writes after a title as a surname ("March" of "Mrs. March").
+/// Every capitalised word the book sets after a title ("Parson Tringham", "Mr. Oldham"):
+/// a surname, whatever its ending says.
+fn words_after_titles(tokens: &[Token]) -> HashSet<String> {
+    let words: Vec<&Token> = tokens.iter().filter(|t| t.kind == Kind::Word).collect();
+    words
+        .windows(2)
+        .filter(|p| {
+            p[1].sent == p[0].sent
+                && is_capitalised(p[0].text)
+                && is_capitalised(p[1].text)
+                && lexicon::title_class(&lower(p[0].text)).is_some()
+        })
+        .map(|p| lower(p[1].text))
+        .collect()
+}
+
 fn surnames_after_titles(tokens: &[Token]) -> std::collections::HashSet<String> {
     let mut out = std::collections::HashSet::new();
     let words: Vec<&Token> = tokens.iter().filter(|t| t.kind == Kind::Word).collect();
@@ -656,7 +717,7 @@ fn surnames_after_titles(tokens: &[Token]) -> std::collections::HashSet<String> 
     out
 }
 
-fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
+fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &HashSet<String>) {
     if m.title.is_some() {
         m.person_cue += 2.0;
     }
@@ -711,13 +772,28 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention) {
         // a place on the map (GeoNames), unless the form reads as a person's name
         m.place_cue += 1.5;
     }
+    // ("-ham", "-ford": unless the book sets the word after a title, "Parson Tringham")
     if m.title.is_none()
         && m.words.last().is_some_and(|w| {
             let w = w.to_lowercase();
-            lexicon::has_place_suffix(&w) || (w.ends_with("ia") && !lexicon::is_given_name(&w))
+            !after_title.contains(&w)
+                && (lexicon::has_place_suffix(&w)
+                    || (w.ends_with("ia") && !lexicon::is_given_name(&w)))
         })
     {
         m.place_cue += 1.0;
+    }
+    // "Summer Street", "Harley Street": a name before a capitalised place word the mention
+    // left out is that place's name
+    if m.title.is_none()
+        && tokens.get(m.end).is_some_and(|n| {
+            n.kind == Kind::Word
+                && n.sent == tokens[m.end - 1].sent
+                && is_capitalised(n.text)
+                && lexicon::is_place_word(&lower(n.text))
+        })
+    {
+        m.place_cue += 3.0;
     }
     let prev = start.checked_sub(1).and_then(|p| tokens.get(p));
     let last = &tokens[m.end - 1];

@@ -226,6 +226,37 @@ fn read_cast(
                     .is_some_and(|stem| stats.capitalised(stem) >= 1)
         })
         .collect();
+    // "the Diamond", "the Admiral Benbow", "the Pequod": an untitled name the book writes after
+    // "the" every time, twice or more, and never beside a verb of speech, is a thing ("said
+    // the Hatter" is someone)
+    let mut after_the = vec![0usize; n];
+    let mut speaks = vec![false; n];
+    for (m, &e) in ments.iter().zip(&mention_entity) {
+        let first = m.first_tok(toks);
+        if m.title.is_none()
+            && first
+                .checked_sub(1)
+                .is_some_and(|p| toks[p].text.eq_ignore_ascii_case("the"))
+        {
+            after_the[e] += 1;
+        }
+        let speech = |t: Option<&Token>| {
+            t.is_some_and(|t| {
+                t.kind == Kind::Word && lexicon::is_speech_verb(&t.text.to_lowercase())
+            })
+        };
+        if speech(first.checked_sub(2).and_then(|q| toks.get(q))) || speech(toks.get(m.end)) {
+            speaks[e] = true;
+        }
+    }
+    let thing: Vec<bool> = clusters
+        .entities
+        .iter()
+        .enumerate()
+        .map(|(e, ent)| {
+            ent.titles.is_empty() && ent.count >= 2 && after_the[e] >= ent.count && !speaks[e]
+        })
+        .collect();
     // One untitled word the book also writes before a place word ("Oniton Grange") and sets
     // after place prepositions ("at Oniton") names that place, whatever verbs follow it
     // ("Oniton lay below them"); a given name is exempt ("Mary Street" leaves Mary alone).
@@ -276,6 +307,7 @@ fn read_cast(
                 || group[e]
                 || one_of_a_people[e]
                 || named_place[e]
+                || thing[e]
                 || clusters.entities[e].ambiguous
             {
                 return false;
