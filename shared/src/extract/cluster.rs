@@ -538,6 +538,18 @@ fn one(cands: &[usize], ents: &[Entity]) -> Result<Option<usize>, Vec<usize>> {
     }
 }
 
+/// "Adam J. Patch" and "Adam Ulysses Patch": the same first and last name with middle names
+/// that cannot be one another (neither the same word nor its initial) are two people, a
+/// grandfather and his son.
+fn middle_names_differ(a: &[String], b: &[String]) -> bool {
+    if a.len() < 3 || b.len() < 3 || a[0] != b[0] || a.last() != b.last() {
+        return false;
+    }
+    let (x, y) = (&a[1], &b[1]);
+    let initial = |i: &String, w: &String| i.chars().count() == 1 && w.starts_with(i.as_str());
+    !(x == y || initial(x, y) || initial(y, x))
+}
+
 struct Index {
     entities: Vec<Entity>,
     by_surname: HashMap<String, Vec<usize>>,
@@ -570,6 +582,7 @@ impl Index {
             ents[e].accepts(key, ev)
                 && (!wife_form || ents[e].given.is_none())
                 && !(ents[e].wife_form && key.title.is_none())
+                && !middle_names_differ(words, &ents[e].full)
         };
         if let Some(e) = self
             .by_full

@@ -872,6 +872,19 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &Has
     {
         m.person_cue += 2.0;
     }
+    // "Tippoo, Sultan of Seringapatam", "Aurungzebe, Emperor of the Moguls": a name set beside
+    // a ruler's or a noble's style
+    let styled = tokens.get(m.end).is_some_and(|t| t.text == ",")
+        && tokens.get(m.end + 1).is_some_and(|t| {
+            let l = lower(t.text);
+            t.kind == Kind::Word
+                && is_capitalised(t.text)
+                && (lexicon::title_class(&l).is_some() || lexicon::is_sovereign_title(&l))
+        })
+        && tokens.get(m.end + 2).is_some_and(|t| t.text == "of");
+    if styled {
+        m.person_cue += 2.0;
+    }
     // "my name is John Carter", "call me Ishmael": a name given as someone's own
     let word_back = |d: usize| {
         start

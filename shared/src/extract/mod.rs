@@ -7,6 +7,7 @@
 //! evidence the persona stage reads.
 
 pub mod address;
+mod alias;
 pub mod cluster;
 mod dashes;
 pub mod lexicon;
@@ -104,6 +105,7 @@ pub fn analyse(text: &str) -> Analysis {
     let starts = cluster::mention_starts(&ments);
     let mut clusters = cluster::cluster(&ments, &toks, &starts);
     fold_roles_into_names(&ments, &toks, &mut clusters);
+    alias::join_stated(&ments, &toks, &mut clusters);
     // A first reading may show two names answering as one person ("Miss Dashwood" and
     // "Elinor"): they are joined and the book read again.
     let profiles = match read_cast(text, &toks, &stats, &ments, &starts, clusters.clone(), true) {
@@ -618,14 +620,25 @@ fn fold_roles_into_names(ments: &[Mention], toks: &[Token], clusters: &mut Clust
     let mut partners: HashMap<usize, Vec<usize>> = HashMap::new();
     for m in ments {
         let e = ent_of(m);
-        if m.title.is_some() || m.tok == 0 || toks[m.tok - 1].text != "the" || !role(e) {
+        let comma = |j: usize| toks.get(j).is_some_and(|t| t.text == ",");
+        // "the Collector, Mr. Turton", or the role set as a style after the name: "Tippoo,
+        // Sultan of Seringapatam"
+        let the = m.tok >= 1 && toks[m.tok - 1].text == "the";
+        let styled =
+            m.tok >= 2 && comma(m.tok - 1) && toks.get(m.end).is_some_and(|t| t.text == "of");
+        if m.title.is_some() || !(the || styled) || !role(e) {
             continue;
         }
-        let comma = |j: usize| toks.get(j).is_some_and(|t| t.text == ",");
-        let after = comma(m.end).then(|| starting.get(&(m.end + 1))).flatten();
-        let before = (m.tok >= 2 && comma(m.tok - 2))
-            .then(|| ending.get(&(m.tok - 2)))
+        let after = (the && comma(m.end))
+            .then(|| starting.get(&(m.end + 1)))
             .flatten();
+        let before = if styled {
+            ending.get(&(m.tok - 1))
+        } else {
+            (m.tok >= 2 && comma(m.tok - 2))
+                .then(|| ending.get(&(m.tok - 2)))
+                .flatten()
+        };
         for &o in after.into_iter().chain(before) {
             let p = ent_of(&ments[o]);
             if p != e && named(p) {
@@ -703,14 +716,37 @@ impl Apposition {
         let noun = |k: usize| {
             word(k).is_some_and(|t| t.text.chars().next().is_some_and(char::is_lowercase))
         };
-        if first >= 3
-            && toks[first - 1].text == ","
-            && noun(first - 2)
-            && lower(first - 3).is_some_and(|w| lexicon::is_determiner(&w))
+        // (one word may stand between the determiner and the noun: "the Mohammedan
+        // conqueror, Mahmoud of Ghizni")
+        let det = |k: usize| lower(k).is_some_and(|w| lexicon::is_determiner(&w));
+        if first >= 3 && toks[first - 1].text == "," && noun(first - 2) {
+            let d = if det(first - 3) {
+                Some(first - 3)
+            } else if first >= 4 && word(first - 3).is_some() && det(first - 4) {
+                Some(first - 4)
+            } else {
+                None
+            };
+            if let Some(d) = d {
+                return Some(Apposition {
+                    words: lower(first - 2).into_iter().collect(),
+                    indefinite_before: lower(d).is_some_and(|w| w == "a" || w == "an"),
+                });
+            }
+        }
+        // "her son Stevie", "your forefather Brian": a possessive and a word for a person or a
+        // kinsman set right before the name
+        if first >= 2
+            && noun(first - 1)
+            && lower(first - 1)
+                .is_some_and(|w| lexicon::is_person_noun(&w) || lexicon::noun_gender(&w).is_some())
+            && lower(first - 2).is_some_and(|w| {
+                matches!(w.as_str(), "his" | "her" | "my" | "your" | "our" | "their")
+            })
         {
             return Some(Apposition {
-                words: lower(first - 2).into_iter().collect(),
-                indefinite_before: lower(first - 3).is_some_and(|w| w == "a" || w == "an"),
+                words: lower(first - 1).into_iter().collect(),
+                indefinite_before: false,
             });
         }
         if first >= 1 && lower(first - 1).is_some_and(|w| w == "named" || w == "called") {
