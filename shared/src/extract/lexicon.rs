@@ -1178,6 +1178,15 @@ pub fn places() -> &'static std::collections::HashSet<&'static str> {
     S.get_or_init(|| data_lines(include_str!("data/places.txt")).collect())
 }
 
+/// A place on the map (GeoNames), "St." read as "Saint" too ("St. Paul" is Saint Paul).
+pub fn is_mapped_place(name: &str) -> bool {
+    places().contains(name)
+        || name
+            .strip_prefix("st. ")
+            .or_else(|| name.strip_prefix("st "))
+            .is_some_and(|rest| places().contains(format!("saint {rest}").as_str()))
+}
+
 /// Common surnames (`data/surnames.txt`, 1990 US Census, public domain).
 pub fn is_surname(w: &str) -> bool {
     static S: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();

@@ -562,6 +562,20 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             i = k.max(i + 1);
             continue;
         }
+        // "M.R.C.S.", "C.C.H.": letters alone, untitled or after the "M." they open, are a
+        // degree or a society, not someone's initials
+        let letters_only = m
+            .words
+            .iter()
+            .all(|w| w.trim_end_matches('.').chars().count() == 1);
+        let m_title = m
+            .title_word
+            .as_deref()
+            .is_some_and(|t| t.trim_end_matches('.').eq_ignore_ascii_case("m"));
+        if letters_only && m.words.len() >= 2 && (m.title.is_none() || m_title) {
+            i = k.max(i + 1);
+            continue;
+        }
         if m.title.is_none()
             && (names_a_date(tokens, &m)
                 || cites_a_letter(tokens, &m)
@@ -767,7 +781,7 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &Has
             .words
             .first()
             .is_some_and(|w| lexicon::is_given_name(&w.to_lowercase()))
-        && lexicon::places().contains(m.words.join(" ").to_lowercase().as_str())
+        && lexicon::is_mapped_place(&m.words.join(" ").to_lowercase())
     {
         // a place on the map (GeoNames), unless the form reads as a person's name
         m.place_cue += 1.5;
@@ -908,11 +922,22 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &Has
     if tokens[m.tok].in_quote {
         let before = prev.map(|p| p.text);
         let after = next.map(|n| n.text);
+        // (not a name in a list of names: "Grimpen, Dartmoor, Devon", "Grimpen, Thorsley,
+        // and High Barrow")
+        let listed = |t: Option<&Token>| {
+            t.is_some_and(|t| {
+                t.kind == Kind::Word && is_capitalised(t.text) && !t.sent_start && t.text != "I"
+            })
+        };
+        let in_list = (before == Some(",")
+            && listed(start.checked_sub(2).and_then(|q| tokens.get(q))))
+            || (after == Some(",") && listed(tokens.get(m.end + 1)));
         if matches!(before, Some(",") | Some("“") | Some("\"") | Some("‘"))
             && matches!(
                 after,
                 Some(",") | Some(".") | Some("!") | Some("?") | Some("”") | Some(";")
             )
+            && !in_list
         {
             m.person_cue += 2.0;
         }

@@ -2039,3 +2039,44 @@ fn a_description_with_an_adjective_before_a_name_tells_of_someone() {
     let ps = names(t);
     assert!(find(&ps, "Ebbric").is_some(), "{ps:#?}");
 }
+
+#[test]
+fn a_saint_on_the_map_is_a_place() {
+    // "St. Paul" is on the map as "Saint Paul": the town, not a man; "St. John" is a man
+    let t = "She saw the mills of Minneapolis and St. Paul. The banks of Minneapolis and St. \
+             Paul were closed. Her sister married a dentist in St. Paul. \"Come in,\" said St. \
+             John. St. John smiled.";
+    let ps = names(t);
+    assert!(find(&ps, "St. Paul").is_none(), "{ps:#?}");
+    assert!(find(&ps, "St. John").is_some(), "{ps:#?}");
+}
+
+#[test]
+fn letters_alone_are_a_degree_not_a_name() {
+    // "M.R.C.S." and "F.R.S." are degrees, though "M." is also "Monsieur"; "M. Poirot" is a man
+    let t = "\"To James Harkin, M.R.C.S., from his friends,\" was engraved upon it. He was \
+             Harkin, F.R.S., of the Royal Society, and the M.R.C.S. stood for his surgery. \
+             M. Poirot smiled at it. \"Yes,\" said M. Poirot.";
+    let ps = names(t);
+    assert!(
+        !ps.iter().any(|p| p
+            .name
+            .split_whitespace()
+            .all(|w| w.trim_end_matches('.').len() == 1)),
+        "{ps:#?}"
+    );
+    assert!(find(&ps, "M. Poirot").is_some(), "{ps:#?}");
+}
+
+#[test]
+fn a_name_in_a_list_of_names_is_no_one_called_to() {
+    // "Brenlow, Oxmoor, Devon" in a quoted record is a list of places, not three people
+    // called by name; "Well, Harkin, what is it?" calls Harkin
+    let t = "I read his record aloud. \"Harkin, James, 1882, Brenlow, Oxmoor, Devon. Officer for \
+             the parishes of Brenlow, Tessop, and High Barrow.\" \"Well, Harkin, what is it?\" \
+             said Holt. \"Nothing,\" said Harkin.";
+    let ps = names(t);
+    assert!(find(&ps, "Brenlow").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Oxmoor").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Harkin").is_some(), "{ps:#?}");
+}
