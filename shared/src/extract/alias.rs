@@ -15,17 +15,17 @@ const KNOWN_WITHIN: usize = 16;
 
 /// Joins the characters of each such pair of names (`mentions` in text order).
 pub fn join_stated(ments: &[Mention], toks: &[Token], clusters: &mut Clusters) {
+    let text = |k: usize| {
+        toks.get(k)
+            .map(|t| t.text.to_lowercase())
+            .unwrap_or_default()
+    };
     let mut pairs = Vec::new();
     for (i, b) in ments.iter().enumerate() {
         let first = b.first_tok(toks);
         if toks[first].in_quote {
             continue;
         }
-        let text = |k: usize| {
-            toks.get(k)
-                .map(|t| t.text.to_lowercase())
-                .unwrap_or_default()
-        };
         // "A, or B, as … called her"
         if let Some(a) = i.checked_sub(1).map(|j| &ments[j]) {
             let between = (a.end..first).map(text).collect::<Vec<_>>();

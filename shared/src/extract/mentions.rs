@@ -239,8 +239,13 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
     let mut out = Vec::new();
     let mut i = 0;
     let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word);
-    let titled = surnames_after_titles(tokens);
     let after_title = words_after_titles(tokens);
+    // of those, the common words the book makes surnames ("Mrs. March", "Mr. Wood")
+    let titled: HashSet<String> = after_title
+        .iter()
+        .filter(|w| lexicon::is_never_name(w) && lexicon::names_after_title(w))
+        .cloned()
+        .collect();
     // a word that is a name here, though also a common one ("Jo March" where the book writes
     // "Mrs. March"; not the month "in March")
     let never_name = |lw: &str| lexicon::is_never_name(lw) && !titled.contains(lw);
@@ -710,25 +715,6 @@ fn words_after_titles(tokens: &[Token]) -> HashSet<String> {
         })
         .map(|p| lower(p[1].text))
         .collect()
-}
-
-fn surnames_after_titles(tokens: &[Token]) -> std::collections::HashSet<String> {
-    let mut out = std::collections::HashSet::new();
-    let words: Vec<&Token> = tokens.iter().filter(|t| t.kind == Kind::Word).collect();
-    for pair in words.windows(2) {
-        let (t, n) = (pair[0], pair[1]);
-        if n.sent == t.sent
-            && is_capitalised(t.text)
-            && is_capitalised(n.text)
-            && lexicon::title_class(&lower(t.text)).is_some()
-        {
-            let ln = lower(n.text);
-            if lexicon::is_never_name(&ln) && lexicon::names_after_title(&ln) {
-                out.insert(ln);
-            }
-        }
-    }
-    out
 }
 
 fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &HashSet<String>) {

@@ -718,11 +718,11 @@ impl Apposition {
         };
         // (one word may stand between the determiner and the noun: "the Mohammedan
         // conqueror, Mahmoud of Ghizni")
-        let det = |k: usize| lower(k).is_some_and(|w| lexicon::is_determiner(&w));
+        let is_det = |k: usize| lower(k).is_some_and(|w| lexicon::is_determiner(&w));
         if first >= 3 && toks[first - 1].text == "," && noun(first - 2) {
-            let d = if det(first - 3) {
+            let d = if is_det(first - 3) {
                 Some(first - 3)
-            } else if first >= 4 && word(first - 3).is_some() && det(first - 4) {
+            } else if first >= 4 && word(first - 3).is_some() && is_det(first - 4) {
                 Some(first - 4)
             } else {
                 None
@@ -765,7 +765,7 @@ impl Apposition {
         } else {
             (m.end..m.end + 2).take_while(|&k| dash(k)).last()? + 1
         };
-        if lower(det).is_some_and(|w| lexicon::is_determiner(&w)) && noun(det + 1) {
+        if is_det(det) && noun(det + 1) {
             return Some(Apposition {
                 words: (det + 1..det + 5)
                     .map_while(|k| word(k).filter(|_| noun(k)))
