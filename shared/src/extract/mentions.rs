@@ -52,7 +52,7 @@ fn possessive(w: &str) -> bool {
     POSSESSIVE.iter().any(|s| w.ends_with(s))
 }
 
-fn normalise(w: &str) -> String {
+pub(crate) fn normalise(w: &str) -> String {
     let w = POSSESSIVE
         .iter()
         .find_map(|s| w.strip_suffix(s))
@@ -93,6 +93,9 @@ pub struct CaseStats {
     lower: HashMap<String, u32>,
     /// capitalised after "the" beside a verb of speech ("said the Cat", "the Mouse replied")
     speaking: HashMap<String, u32>,
+    /// capitalised inside a sentence of narration, with no article, right beside a verb of
+    /// speech ("said Good", "Good replied")
+    speaker: HashMap<String, u32>,
 }
 
 impl CaseStats {
@@ -108,6 +111,24 @@ impl CaseStats {
                 if speech(before) || speech(words.get(k + 1)) {
                     *s.speaking.entry(lower(t.text)).or_default() += 1;
                 }
+            }
+        }
+        for (k, t) in words.iter().enumerate() {
+            if !is_capitalised(t.text) || t.sent_start || t.in_quote {
+                continue;
+            }
+            let before = k.checked_sub(1).and_then(|b| words.get(b));
+            let after = words.get(k + 1).filter(|a| a.sent == t.sent);
+            // (alone: not after an article, nor after a title or another name word, "Mrs.
+            // March said", "Jo March said", which make it a surname already)
+            let article = before.is_some_and(|b| {
+                matches!(
+                    b.text.to_lowercase().as_str(),
+                    "the" | "a" | "an" | "this" | "that"
+                ) || (b.sent == t.sent && is_capitalised(b.text))
+            });
+            if !article && (speech(before) || speech(after)) {
+                *s.speaker.entry(lower(t.text)).or_default() += 1;
             }
         }
         for t in tokens.iter().filter(|t| t.kind == Kind::Word) {
@@ -130,11 +151,26 @@ impl CaseStats {
         self.cap_mid.get(w).copied().unwrap_or(0)
     }
 
+    /// "said Good", "remarked Good", "Good replied": a word that is never a name elsewhere
+    /// (an adjective, a weekday) which the narration sets, capitalised and with no article,
+    /// beside a verb of speech twice or more, and capitalises three times for each time it
+    /// writes it in lower case, is someone's name here (not a title: "said Doctor"; not a
+    /// word that cannot be a surname: "said I", "said God").
+    pub fn named_speaker(&self, w: &str) -> bool {
+        lexicon::is_never_name(w)
+            && lexicon::names_after_title(w)
+            && lexicon::title_class(w).is_none()
+            && self.speaker.get(w).is_some_and(|&n| n >= 2)
+            && self.lower.get(w).copied().unwrap_or(0) * 3 <= self.capitalised(w)
+    }
+
     /// Whether a capitalised occurrence of `w` can be part of a name. At a sentence start the
     /// capital proves nothing: the word must be a name elsewhere, or be followed by a name word
     /// or a verb of speech or action (`evidence_after`), and never be written in lower case.
     fn name_like(&self, w: &str, sent_start: bool, evidence_after: bool) -> bool {
-        if lexicon::is_never_name(w) || w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        if (lexicon::is_never_name(w) && !self.named_speaker(w))
+            || w.chars().next().is_some_and(|c| c.is_ascii_digit())
+        {
             return false;
         }
         // negations are never names: Don't, Won't, Can't
@@ -248,7 +284,8 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         .collect();
     // a word that is a name here, though also a common one ("Jo March" where the book writes
     // "Mrs. March"; not the month "in March")
-    let never_name = |lw: &str| lexicon::is_never_name(lw) && !titled.contains(lw);
+    let never_name =
+        |lw: &str| lexicon::is_never_name(lw) && !titled.contains(lw) && !stats.named_speaker(lw);
     // capitalised words the book writes without a capitalised descriptor before them: "Adele"
     // beside "Little Adele" (so "Big Medicine", never "Medicine" alone, keeps its "Big")
     let bare: std::collections::HashSet<String> = tokens

@@ -303,15 +303,19 @@ fn read_cast(
         }
     }
     // Families ("the Elphbergs") and words several characters share are not characters.
-    let mut is_person: Vec<bool> = (0..n)
+    let vetoed: Vec<bool> = (0..n)
         .map(|e| {
-            if family[e]
+            family[e]
                 || group[e]
                 || one_of_a_people[e]
                 || named_place[e]
                 || thing[e]
                 || clusters.entities[e].ambiguous
-            {
+        })
+        .collect();
+    let mut is_person: Vec<bool> = (0..n)
+        .map(|e| {
+            if vetoed[e] {
                 return false;
             }
             let s = &es[e];
@@ -324,6 +328,7 @@ fn read_cast(
                 || (!ent.titles.is_empty() && s.person >= s.place * 1.5)
         })
         .collect();
+    paired_with_people(toks, ments, &mention_entity, &es, &vetoed, &mut is_person);
     for (e, ent) in clusters
         .entities
         .iter()
@@ -960,6 +965,48 @@ fn unheld_titles(
         .collect()
 }
 
+/// "Toots and Ysabel", "Curtis and Good": a name with no sign of a place or a person, paired
+/// by "and" or "or" with someone's name twice or more, is someone too (the pair is of one kind).
+/// Read once over the first verdicts, so a pairing does not spread along a list.
+fn paired_with_people(
+    toks: &[Token],
+    ments: &[Mention],
+    mention_entity: &[usize],
+    es: &[EntityStats],
+    vetoed: &[bool],
+    is_person: &mut [bool],
+) {
+    let first_verdict = is_person.to_vec();
+    let mut at: HashMap<usize, usize> = HashMap::new();
+    for (k, m) in ments.iter().enumerate() {
+        at.insert(m.first_tok(toks), k);
+    }
+    let mut pairs = vec![0usize; is_person.len()];
+    for (k, m) in ments.iter().enumerate() {
+        let joined = toks
+            .get(m.end)
+            .is_some_and(|t| t.kind == Kind::Word && matches!(t.text, "and" | "or"));
+        let Some(&other) = at.get(&(m.end + 1)).filter(|_| joined) else {
+            continue;
+        };
+        let (a, b) = (mention_entity[k], mention_entity[other]);
+        if a == b {
+            continue;
+        }
+        if first_verdict[b] {
+            pairs[a] += 1;
+        }
+        if first_verdict[a] {
+            pairs[b] += 1;
+        }
+    }
+    for e in 0..is_person.len() {
+        if !is_person[e] && !vetoed[e] && pairs[e] >= 2 && es[e].place == 0.0 {
+            is_person[e] = true;
+        }
+    }
+}
+
 /// "the Captain" counts for the one person whose names carry that title; when two or more do,
 /// it is ambiguous and counts for nobody.
 fn resolve_title_refs(
@@ -975,8 +1022,8 @@ fn resolve_title_refs(
     for r in refs {
         if let Some([e]) = holders.get(&r.title).map(Vec::as_slice) {
             counts[*e] += 1;
-            let mut word = toks[r.tok].text.to_string();
-            word.insert_str(0, "the ");
+            // ("the Judge's sons" names "the Judge")
+            let word = format!("the {}", mentions::normalise(toks[r.tok].text));
             alias[*e].get_or_insert(word);
         }
     }

@@ -2080,3 +2080,58 @@ fn a_name_in_a_list_of_names_is_no_one_called_to() {
     assert!(find(&ps, "Oxmoor").is_none(), "{ps:#?}");
     assert!(find(&ps, "Harkin").is_some(), "{ps:#?}");
 }
+
+#[test]
+fn a_common_word_the_narration_makes_a_speaker_is_a_name() {
+    // "said Good", "Good replied": an adjective that is never a name elsewhere, set beside a
+    // verb of speech with no article, is someone here; "a good man" stays a word
+    let t = "Then there was Good, who is short and stout. Sir Tomas laughed. \"How very odd,\" \
+             said Good. \"Odd indeed,\" remarked Good. Tomas and Good walked home. He was a \
+             good man. \"Shut up, Good!\" said Tomas. Good replied with a grin.";
+    let ps = names(t);
+    assert!(find(&ps, "Good").is_some(), "{ps:#?}");
+    // "said Good Heavens" is no one: once beside a verb is not a name
+    let t = "\"Good Heavens,\" said Tomas. It was good of him. \"Yes,\" said Tomas.";
+    let ps = names(t);
+    assert!(find(&ps, "Good Heavens").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Heavens").is_none(), "{ps:#?}");
+}
+
+#[test]
+fn a_grove_or_a_block_is_a_place() {
+    // "Harold Grove" (a house) and "the Dunmore Block" (a building) are places, not men
+    let t = "She wrote from Harold Grove, Kent. The annual visit to Harold Grove was over. \
+             His offices were in the Dunmore Block. He climbed to the Dunmore Block again. \
+             \"Come in,\" said Harold.";
+    let ps = names(t);
+    assert!(find(&ps, "Harold Grove").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Dunmore Block").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Block").is_none(), "{ps:#?}");
+}
+
+#[test]
+fn a_name_paired_with_someone_is_someone() {
+    // "Pomba" has no sign of a person or place of its own, but is paired with the dog Tivvy
+    // twice: the two are of one kind
+    let t = "There lived Tivvy, the small pug, and Pomba, the hairless one. \"Come, Tivvy,\" \
+             said the maid. The terriers barked at Tivvy and Pomba at the window. Tivvy and \
+             Pomba he utterly ignored.";
+    let ps = names(t);
+    assert!(find(&ps, "Tivvy").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Pomba").is_some(), "{ps:#?}");
+}
+
+#[test]
+fn a_title_said_with_a_possessive_aliases_the_title() {
+    // "the Magistrate's sons" names "the Magistrate", not "the Magistrate's"
+    let t = "Judge Orrin lived at the big house. Buck went with the Judge's sons. He lay at \
+             the Judge's feet. \"Come,\" said Judge Orrin. The Judge smiled.";
+    let ps = names(t);
+    let j = find(&ps, "Judge Orrin").expect("Judge Orrin");
+    assert!(
+        !j.aliases
+            .iter()
+            .any(|a| a.ends_with("'s") || a.ends_with("’s")),
+        "{j:#?}"
+    );
+}
