@@ -278,6 +278,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
     let after_title = words_after_titles(tokens);
     // of those, the common words the book makes surnames ("Mrs. March", "Mr. Wood")
     let titled: HashSet<String> = after_title
+        .any
         .iter()
         .filter(|w| lexicon::is_never_name(w) && lexicon::names_after_title(w))
         .cloned()
@@ -737,24 +738,39 @@ fn asks(tokens: &[Token], k: usize) -> bool {
         .is_some_and(|t| t.text == "?")
 }
 
-/// The common words the book writes after a title as a surname ("March" of "Mrs. March").
-/// Every capitalised word the book sets after a title ("Parson Tringham", "Mr. Oldham"):
-/// a surname, whatever its ending says.
-fn words_after_titles(tokens: &[Token]) -> HashSet<String> {
-    let words: Vec<&Token> = tokens.iter().filter(|t| t.kind == Kind::Word).collect();
-    words
-        .windows(2)
-        .filter(|p| {
-            p[1].sent == p[0].sent
-                && is_capitalised(p[0].text)
-                && is_capitalised(p[1].text)
-                && lexicon::title_class(&lower(p[0].text)).is_some()
-        })
-        .map(|p| lower(p[1].text))
-        .collect()
+/// The capitalised words the book sets after a title.
+struct TitledWords {
+    /// after any title ("Parson Tringham", "Mr. Oldham", "Lady Chapel"): a surname, whatever
+    /// its ending says
+    any: HashSet<String>,
+    /// after a plain honorific ("Mr. Temple", "Mrs. Hall"): a surname here, though also a
+    /// place word
+    honorific: HashSet<String>,
 }
 
-fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &HashSet<String>) {
+fn words_after_titles(tokens: &[Token]) -> TitledWords {
+    let words: Vec<&Token> = tokens.iter().filter(|t| t.kind == Kind::Word).collect();
+    let mut out = TitledWords {
+        any: HashSet::new(),
+        honorific: HashSet::new(),
+    };
+    for p in words.windows(2) {
+        let title = lower(p[0].text);
+        if p[1].sent == p[0].sent
+            && is_capitalised(p[0].text)
+            && is_capitalised(p[1].text)
+            && lexicon::title_class(&title).is_some()
+        {
+            if lexicon::plain_honorific(&title).is_some() {
+                out.honorific.insert(lower(p[1].text));
+            }
+            out.any.insert(lower(p[1].text));
+        }
+    }
+    out
+}
+
+fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &TitledWords) {
     if m.title.is_some() {
         m.person_cue += 2.0;
     }
@@ -780,10 +796,20 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &Has
         let t = t.trim_end_matches('.').to_lowercase();
         lexicon::plain_honorific(&t).is_some() || matches!(t.as_str(), "dr" | "doctor")
     });
+    // ("Charlotte Temple" and "Temple" where the book writes "Mr. Temple": the word is the
+    // family's name, alone or after a given name; "Thornfield Hall" is a place beside a "Mr.
+    // Hall")
+    let given_first = m
+        .words
+        .first()
+        .is_some_and(|w| lexicon::is_given_name(&w.to_lowercase()));
+    let surname_here =
+        |w: &str| after_title.honorific.contains(w) && (m.words.len() == 1 || given_first);
     if !(honorific && m.words.len() == 1)
-        && m.words
-            .iter()
-            .any(|w| lexicon::is_place_word(&w.to_lowercase()))
+        && m.words.iter().any(|w| {
+            let w = w.to_lowercase();
+            lexicon::is_place_word(&w) && !surname_here(&w)
+        })
     {
         m.place_cue += 3.0;
     }
@@ -813,7 +839,7 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &Has
     if m.title.is_none()
         && m.words.last().is_some_and(|w| {
             let w = w.to_lowercase();
-            !after_title.contains(&w)
+            !after_title.any.contains(&w)
                 && (lexicon::has_place_suffix(&w)
                     || (w.ends_with("ia") && !lexicon::is_given_name(&w)))
         })

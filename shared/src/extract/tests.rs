@@ -2135,3 +2135,20 @@ fn a_title_said_with_a_possessive_aliases_the_title() {
         "{j:#?}"
     );
 }
+
+#[test]
+fn a_place_word_the_book_sets_after_an_honorific_is_a_surname() {
+    // "Mr. Abbey" makes "Abbey" and "Lucy Abbey" the family's name; "Westwick Abbey" is still
+    // the place, though the book has a Mr. Abbey
+    let t = "Mr. Abbey was the youngest son of a poor lord. \"You are kind,\" said Abbey. \
+             Abbey followed him to the prison. Lucy Abbey looked at the officer and blushed. \
+             \"Come,\" said Lucy Abbey. They rode past Westwick Abbey. The towers of Westwick \
+             Abbey rose over the trees. Westwick Abbey was old.";
+    let ps = names(t);
+    assert!(
+        find(&ps, "Mr. Abbey").is_some() || find(&ps, "Abbey").is_some(),
+        "{ps:#?}"
+    );
+    assert!(find(&ps, "Lucy Abbey").is_some(), "{ps:#?}");
+    assert!(find(&ps, "Westwick Abbey").is_none(), "{ps:#?}");
+}
