@@ -93,9 +93,9 @@ pub struct CaseStats {
     lower: HashMap<String, u32>,
     /// capitalised after "the" beside a verb of speech ("said the Cat", "the Mouse replied")
     speaking: HashMap<String, u32>,
-    /// capitalised inside a sentence of narration, with no article, right beside a verb of
-    /// speech ("said Good", "Good replied")
-    speaker: HashMap<String, u32>,
+    /// the never-names the narration makes names by setting them beside a verb of speech
+    /// (`named_speaker`)
+    named: HashSet<String>,
 }
 
 impl CaseStats {
@@ -105,30 +105,31 @@ impl CaseStats {
         let speech = |t: Option<&&Token>| {
             t.is_some_and(|t| !t.in_quote && lexicon::is_speech_verb(&t.text.to_lowercase()))
         };
+        // capitalised inside a sentence of narration, alone, right beside a verb of speech
+        // ("said Good", "Good replied")
+        let mut speaker: HashMap<String, u32> = HashMap::new();
         for (k, t) in words.iter().enumerate() {
-            if k >= 1 && is_capitalised(t.text) && !t.sent_start && words[k - 1].text == "the" {
+            if !is_capitalised(t.text) || t.sent_start {
+                continue;
+            }
+            let before = k.checked_sub(1).and_then(|b| words.get(b));
+            if before.is_some_and(|b| b.text == "the") {
                 let before = k.checked_sub(2).and_then(|b| words.get(b));
                 if speech(before) || speech(words.get(k + 1)) {
                     *s.speaking.entry(lower(t.text)).or_default() += 1;
                 }
             }
-        }
-        for (k, t) in words.iter().enumerate() {
-            if !is_capitalised(t.text) || t.sent_start || t.in_quote {
-                continue;
-            }
-            let before = k.checked_sub(1).and_then(|b| words.get(b));
-            let after = words.get(k + 1).filter(|a| a.sent == t.sent);
             // (alone: not after an article, nor after a title or another name word, "Mrs.
             // March said", "Jo March said", which make it a surname already)
-            let article = before.is_some_and(|b| {
+            let attached = before.is_some_and(|b| {
                 matches!(
                     b.text.to_lowercase().as_str(),
                     "the" | "a" | "an" | "this" | "that"
                 ) || (b.sent == t.sent && is_capitalised(b.text))
             });
-            if !article && (speech(before) || speech(after)) {
-                *s.speaker.entry(lower(t.text)).or_default() += 1;
+            let after = words.get(k + 1).filter(|a| a.sent == t.sent);
+            if !t.in_quote && !attached && (speech(before) || speech(after)) {
+                *speaker.entry(lower(t.text)).or_default() += 1;
             }
         }
         for t in tokens.iter().filter(|t| t.kind == Kind::Word) {
@@ -143,6 +144,17 @@ impl CaseStats {
                 *s.lower.entry(l).or_default() += 1;
             }
         }
+        s.named = speaker
+            .into_iter()
+            .filter(|(w, n)| {
+                *n >= 2
+                    && lexicon::is_never_name(w)
+                    && lexicon::names_after_title(w)
+                    && lexicon::title_class(w).is_none()
+                    && s.lower.get(w).copied().unwrap_or(0) * 3 <= s.capitalised(w)
+            })
+            .map(|(w, _)| w)
+            .collect();
         s
     }
 
@@ -157,11 +169,7 @@ impl CaseStats {
     /// writes it in lower case, is someone's name here (not a title: "said Doctor"; not a
     /// word that cannot be a surname: "said I", "said God").
     pub fn named_speaker(&self, w: &str) -> bool {
-        lexicon::is_never_name(w)
-            && lexicon::names_after_title(w)
-            && lexicon::title_class(w).is_none()
-            && self.speaker.get(w).is_some_and(|&n| n >= 2)
-            && self.lower.get(w).copied().unwrap_or(0) * 3 <= self.capitalised(w)
+        self.named.contains(w)
     }
 
     /// Whether a capitalised occurrence of `w` can be part of a name. At a sentence start the

@@ -1001,7 +1001,7 @@ fn paired_with_people(
         }
     }
     for e in 0..is_person.len() {
-        if !is_person[e] && !vetoed[e] && pairs[e] >= 2 && es[e].place == 0.0 {
+        if !is_person[e] && !vetoed[e] && pairs[e] >= 2 && es[e].place <= 0.0 {
             is_person[e] = true;
         }
     }
