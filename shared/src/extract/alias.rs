@@ -4,6 +4,7 @@
 //! offers a choice between two people.
 
 use super::cluster::{Clusters, FormKey};
+use super::lexicon;
 use super::mentions::Mention;
 use super::tokens::{Kind, Token};
 
@@ -41,6 +42,45 @@ pub fn join_stated(ments: &[Mention], toks: &[Token], clusters: &mut Clusters) {
                     )
                 });
             if between == [",", "or"] && called && !toks[a.tok].in_quote {
+                pairs.push((a, b));
+                continue;
+            }
+        }
+        // "John Clayton, Lord Greystoke, was commissioned": a given name set beside a peer's
+        // style, in the narration, is the peer (not a list: the style is followed by a verb,
+        // a comma or "and" and the name holds no other title)
+        if let Some(a) = i.checked_sub(1).map(|j| &ments[j]) {
+            let peer = b.title_word.as_ref().is_some_and(|t| {
+                matches!(
+                    t.trim_end_matches('.').to_lowercase().as_str(),
+                    "lord"
+                        | "lady"
+                        | "earl"
+                        | "duke"
+                        | "duchess"
+                        | "baron"
+                        | "baroness"
+                        | "viscount"
+                        | "marquis"
+                        | "marquess"
+                        | "marchioness"
+                        | "countess"
+                )
+            });
+            let given = a
+                .words
+                .first()
+                .is_some_and(|w| lexicon::is_given_name(&w.to_lowercase()));
+            let other_name = a.words.last() != b.words.last();
+            if peer
+                && given
+                && other_name
+                && a.title.is_none()
+                && a.end == first.saturating_sub(1)
+                && text(a.end) == ","
+                && matches!(text(b.end).as_str(), "," | "and")
+                && !toks[a.tok].in_quote
+            {
                 pairs.push((a, b));
                 continue;
             }

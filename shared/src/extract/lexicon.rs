@@ -1623,6 +1623,81 @@ pub fn has_place_suffix(w: &str) -> bool {
     .any(|s| w.len() > s.len() + 3 && w.ends_with(s))
 }
 
+/// Nouns of the land and of its divisions that take a place's name after "of" ("the province
+/// of Gascony", "the plains of Guienne", "the port of Freetown") or stand beside it ("William
+/// Henry, the post at the head of the lake"). Not "house" ("the house of Usher" is a family),
+/// "state" or "empire" ("the state of her mind", "the empire of Napoleon").
+pub fn is_place_head(w: &str) -> bool {
+    matches!(
+        w,
+        "province"
+            | "provinces"
+            | "county"
+            | "counties"
+            | "kingdom"
+            | "city"
+            | "cities"
+            | "town"
+            | "towns"
+            | "village"
+            | "villages"
+            | "island"
+            | "islands"
+            | "isle"
+            | "port"
+            | "harbour"
+            | "harbor"
+            | "plain"
+            | "plains"
+            | "shore"
+            | "shores"
+            | "coast"
+            | "coasts"
+            | "bank"
+            | "banks"
+            | "waters"
+            | "slopes"
+            | "hills"
+            | "mountains"
+            | "valley"
+            | "vale"
+            | "borders"
+            | "frontier"
+            | "frontiers"
+            | "capital"
+            | "streets"
+            | "suburbs"
+            | "outskirts"
+            | "environs"
+            | "bay"
+            | "gulf"
+            | "lake"
+            | "republic"
+            | "duchy"
+            | "principality"
+            | "district"
+            | "parish"
+            | "region"
+            | "neighbourhood"
+            | "neighborhood"
+            | "vicinity"
+            | "landscapes"
+            | "country"
+            | "fort"
+            | "fortress"
+            | "post"
+            | "colony"
+            | "territory"
+            | "inhabitants"
+            | "natives"
+            | "citizens"
+            | "siege"
+            | "battle"
+            | "gates"
+            | "walls"
+    )
+}
+
 /// Verbs that follow any noun ("London was", "Christianity had"): weak evidence of a person.
 pub fn is_weak_person_verb(w: &str) -> bool {
     matches!(

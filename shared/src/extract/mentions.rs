@@ -250,8 +250,16 @@ const SECOND_PARTICLES: &[&str] = &["der", "den", "de", "la", "le", "los", "las"
 /// A surname with its particles at `k` ("van der Luyden"), one name word (particles in lower
 /// case), and the token after it; the name after the particles must be capitalised in the
 /// same sentence and be no common word.
-fn particle_surname(tokens: &[Token], k: usize, stats: &CaseStats) -> Option<(String, usize)> {
+fn particle_surname(
+    tokens: &[Token],
+    k: usize,
+    stats: &CaseStats,
+    saints: &HashSet<String>,
+) -> Option<(String, usize)> {
     let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word);
+    if let Some(s) = saint_surname(tokens, k, saints) {
+        return Some(s);
+    }
     let first = word_at(k).filter(|t| t.text.len() <= 3)?;
     let l = first.text.to_lowercase();
     if !PARTICLES.contains(&l.as_str()) {
@@ -278,12 +286,76 @@ fn particle_surname(tokens: &[Token], k: usize, stats: &CaseStats) -> Option<(St
     Some((parts.join(" "), j + 1))
 }
 
+/// "St." (or "Saint") and the word after it at `k`, its dot skipped: the token after "St.",
+/// and that word.
+fn after_saint<'a>(tokens: &'a [Token<'a>], k: usize) -> Option<(usize, &'a Token<'a>)> {
+    let st = tokens.get(k).filter(|t| t.kind == Kind::Word)?;
+    if !matches!(lower(st.text).as_str(), "st" | "saint") {
+        return None;
+    }
+    let n = if tokens.get(k + 1).is_some_and(|p| p.text == ".") {
+        k + 2
+    } else {
+        k + 1
+    };
+    let w = tokens
+        .get(n)
+        .filter(|w| w.kind == Kind::Word && w.sent == st.sent && is_capitalised(w.text))?;
+    Some((n, w))
+}
+
+/// The words the book sets after an honorific and "St." ("Madame St. Aubert", "Mr. St.
+/// Clair"): there "St." opens a surname, not a saint's or a street's name, and so it does where
+/// the book writes "St. Aubert" without the honorific ("St. Helena", never after one, stays a
+/// place).
+fn saint_surnames(tokens: &[Token]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if t.kind != Kind::Word || lexicon::title_class(&lower(t.text)).is_none() {
+            continue;
+        }
+        let k = if tokens.get(i + 1).is_some_and(|p| p.text == ".") {
+            i + 2
+        } else {
+            i + 1
+        };
+        if let Some((_, w)) = after_saint(tokens, k).filter(|(_, w)| w.sent == t.sent) {
+            let lw = lower(w.text);
+            if !lexicon::is_never_name(&lw) && lexicon::title_class(&lw).is_none() {
+                out.insert(lw);
+            }
+        }
+    }
+    out
+}
+
+/// A "St." surname at `k` ("St. Aubert" where the book writes "Madame St. Aubert") and the
+/// token after it.
+fn saint_surname(tokens: &[Token], k: usize, saints: &HashSet<String>) -> Option<(String, usize)> {
+    let (n, w) = after_saint(tokens, k)?;
+    saints
+        .contains(&lower(w.text))
+        .then(|| (format!("St. {}", normalise(w.text)), n + 1))
+}
+
+/// The capitalised words (lower-cased) the book writes at least once where `at` holds of their
+/// token's index.
+fn capitalised_where(tokens: &[Token], at: impl Fn(usize) -> bool) -> HashSet<String> {
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|&(k, t)| t.kind == Kind::Word && is_capitalised(t.text) && at(k))
+        .map(|(_, t)| lower(t.text))
+        .collect()
+}
+
 /// Finds the mentions in token order.
 pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
     let mut out = Vec::new();
     let mut i = 0;
     let word_at = |j: usize| tokens.get(j).filter(|t| t.kind == Kind::Word);
     let after_title = words_after_titles(tokens);
+    let saints = saint_surnames(tokens);
     // of those, the common words the book makes surnames ("Mrs. March", "Mr. Wood")
     let titled: HashSet<String> = after_title
         .any
@@ -297,23 +369,22 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         |lw: &str| lexicon::is_never_name(lw) && !titled.contains(lw) && !stats.named_speaker(lw);
     // capitalised words the book writes without a capitalised descriptor before them: "Adele"
     // beside "Little Adele" (so "Big Medicine", never "Medicine" alone, keeps its "Big")
-    let bare: std::collections::HashSet<String> = tokens
-        .iter()
-        .enumerate()
-        .filter(|(k, t)| {
-            t.kind == Kind::Word
-                && is_capitalised(t.text)
-                && !k
-                    .checked_sub(1)
-                    .and_then(|p| tokens.get(p))
-                    .is_some_and(|p| {
-                        p.kind == Kind::Word
-                            && is_capitalised(p.text)
-                            && lexicon::is_descriptor(&lower(p.text))
-                    })
-        })
-        .map(|(_, t)| lower(t.text))
-        .collect();
+    let bare = capitalised_where(tokens, |k| {
+        !k.checked_sub(1)
+            .and_then(|p| tokens.get(p))
+            .is_some_and(|p| {
+                p.kind == Kind::Word
+                    && is_capitalised(p.text)
+                    && lexicon::is_descriptor(&lower(p.text))
+            })
+    });
+    // capitalised words the book also sets with no capitalised word after them ("at Freetown
+    // where", not "San" of "San Sebastian")
+    let alone = capitalised_where(tokens, |k| {
+        !tokens
+            .get(k + 1)
+            .is_some_and(|n| n.kind == Kind::Word && is_capitalised(n.text))
+    });
     while i < tokens.len() {
         let t = &tokens[i];
         if t.kind != Kind::Word || t.heading {
@@ -322,7 +393,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
         }
         // "called on de Winter", "the van der Luydens": a surname opening with its particle
         if !is_capitalised(t.text) {
-            if let Some((word, end)) = particle_surname(tokens, i, stats) {
+            if let Some((word, end)) = particle_surname(tokens, i, stats, &saints) {
                 let mut m = Mention {
                     tok: i,
                     end,
@@ -392,7 +463,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                 is_capitalised(n.text)
                     && n.sent == t.sent
                     && lexicon::names_after_title(&lower(n.text))
-            }) || particle_surname(tokens, k, stats).is_some()
+            }) || particle_surname(tokens, k, stats, &saints).is_some()
             {
                 title = Some(class);
                 title_word =
@@ -423,7 +494,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             }
             // "Henry van der Luyden", "Mr. de Winter", "Van Helsing": the particles and the
             // name after them are one surname
-            if let Some((word, end)) = particle_surname(tokens, k, stats) {
+            if let Some((word, end)) = particle_surname(tokens, k, stats, &saints) {
                 words.push(word);
                 k = end;
                 let last = tokens[end - 1].text;
@@ -443,7 +514,7 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
                     || (n.sent == w.sent
                         && (lexicon::is_speech_verb(&ln) || lexicon::is_person_verb(&ln)))
             }) || possessive(w.text)
-                || particle_surname(tokens, k + 1, stats).is_some();
+                || particle_surname(tokens, k + 1, stats, &saints).is_some();
             let next_is_name = word_at(k + 1).is_some_and(|n| {
                 let ln = lower(n.text);
                 is_capitalised(n.text)
@@ -583,6 +654,31 @@ pub fn find(tokens: &[Token], stats: &CaseStats) -> Vec<Mention> {
             && bare.contains(&lower(&words[1]))
         {
             words.remove(0);
+        }
+        // "out from Freetown John Clayton and his wife": a word after a place preposition that
+        // runs into a given name and a surname is the place; the name starts after it
+        // (three words at least, a full name after the place: "in Thornton Lacey" is one
+        // place, though "Lacey" is a given name too)
+        let place_before_name = title.is_none()
+            && words.len() >= 3
+            && !lexicon::is_place_word(&words[words.len() - 1].to_lowercase())
+            && words[0] == normalise(tokens[i].text)
+            && i.checked_sub(1)
+                .and_then(|p| tokens.get(p))
+                .is_some_and(|p| {
+                    p.kind == Kind::Word && lexicon::is_place_preposition(&p.text.to_lowercase())
+                })
+            && {
+                let w = words[0].to_lowercase();
+                !lexicon::is_given_name(&w)
+                    && (lexicon::is_known_place(&w) || lexicon::is_mapped_place(&w))
+                    && alone.contains(&w)
+            }
+            && lexicon::is_given_name(&words[1].to_lowercase())
+            && !lexicon::is_ambiguous_name(&words[1].to_lowercase());
+        if place_before_name {
+            i += 1;
+            continue;
         }
         // "her Christian name", "fine Christian names": a word before "name" qualifies it
         let qualifies_name = title.is_none()
@@ -798,6 +894,22 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &Tit
             m.place_cue += 3.0;
         }
     }
+    // "the province of Gascony", "the port of Freetown": a name after a noun of the land and
+    // "of" is a place; so is one set beside such a noun ("William Henry, the post at…")
+    let place_head_at = |k: usize| {
+        tokens
+            .get(k)
+            .is_some_and(|h| h.kind == Kind::Word && lexicon::is_place_head(&h.text.to_lowercase()))
+    };
+    let head_of = start >= 2 && tokens[start - 1].text == "of" && place_head_at(start - 2);
+    let beside_head = tokens.get(m.end).is_some_and(|t| t.text == ",")
+        && tokens
+            .get(m.end + 1)
+            .is_some_and(|t| matches!(t.text, "the" | "a" | "an"))
+        && place_head_at(m.end + 2);
+    if m.title.is_none() && !possessive(tokens[m.end - 1].text) && (head_of || beside_head) {
+        m.place_cue += 2.0;
+    }
     // (an honorific before one word makes it a surname: "Mrs. Hall", "Mr. Wood", "Miss Lane";
     // a rank does not: "Queen Street", "Lady Chapel")
     let honorific = m.title_word.as_ref().is_some_and(|t| {
@@ -852,7 +964,12 @@ fn score_cues(tokens: &[Token], start: usize, m: &mut Mention, after_title: &Tit
                     || (w.ends_with("ia") && !lexicon::is_given_name(&w)))
         })
     {
-        m.place_cue += 1.0;
+        // ("Somersetshire", "Yorkshire": a county's ending is surer than "-ham" or "-by")
+        let shire = m.words.last().is_some_and(|w| {
+            let w = w.to_lowercase();
+            w.len() > 8 && w.ends_with("shire")
+        });
+        m.place_cue += if shire { 3.0 } else { 1.0 };
     }
     // "Summer Street", "Harley Street": a name before a capitalised place word the mention
     // left out is that place's name

@@ -2152,3 +2152,69 @@ fn a_place_word_the_book_sets_after_an_honorific_is_a_surname() {
     assert!(find(&ps, "Lucy Abbey").is_some(), "{ps:#?}");
     assert!(find(&ps, "Westwick Abbey").is_none(), "{ps:#?}");
 }
+
+#[test]
+fn st_after_an_honorific_opens_a_surname() {
+    // "Madame St. Varenne" is the wife of "Monsieur St. Varenne", and "St. Varenne" alone is
+    // the husband; the three are no one "Varenne"
+    let t = "The chateau of Monsieur St. Varenne stood by the river. St. Varenne loved to \
+             walk there with his wife. The taste of Madame St. Varenne was seen in every room. \
+             \"Come,\" said St. Varenne. \"I am coming,\" said Madame St. Varenne. She smiled.";
+    let ps = names(t);
+    let m = find(&ps, "Monsieur St. Varenne").expect("Monsieur St. Varenne");
+    let w = find(&ps, "Madame St. Varenne").expect("Madame St. Varenne");
+    assert!(!std::ptr::eq(m, w), "{ps:#?}");
+    assert!(answers_to(m, "St. Varenne"), "{m:#?}");
+    assert!(
+        find(&ps, "Varenne").is_none_or(|v| std::ptr::eq(v, m)),
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn a_name_after_a_noun_of_the_land_is_a_place() {
+    // "the province of Bravonne", "the plains of Ostrel and Bravonne": regions, though
+    // "Bravonne was bounded by the sea" reads like a person
+    let t = "The chateau stood in the province of Bravonne. To the north lay the plains of \
+             Ostrel and Bravonne. Bravonne was bounded by the sea. Thence they rode to the \
+             plains of Ostrel. \"Come,\" said Emile.";
+    let ps = names(t);
+    assert!(find(&ps, "Bravonne").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Ostrel").is_none(), "{ps:#?}");
+}
+
+#[test]
+fn a_county_ending_is_a_place() {
+    // "commonly called Dorrowshire" names a county, not someone called so
+    let t = "In that part of the kingdom which is commonly called Dorrowshire, there lived a \
+             gentleman named Allward. Allward was rich. \"Come,\" said Allward.";
+    let ps = names(t);
+    assert!(find(&ps, "Dorrowshire").is_none(), "{ps:#?}");
+    assert!(find(&ps, "Allward").is_some(), "{ps:#?}");
+}
+
+#[test]
+fn a_place_before_a_full_name_is_not_part_of_it() {
+    // "out from Lisbon Edmund Harlowe and his wife": Lisbon, where the ship called, is no part
+    // of his name
+    let t = "They arrived at Lisbon where they hired a ship. From the second day out from \
+             Lisbon Edmund Harlowe and his wife saw strange things. \"Look,\" said Edmund \
+             Harlowe. Harlowe frowned.";
+    let ps = names(t);
+    let e = find(&ps, "Edmund Harlowe").expect("Edmund Harlowe");
+    assert!(
+        !e.aliases.iter().any(|a| a.contains("Lisbon")) && !e.name.contains("Lisbon"),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn a_given_name_beside_a_peers_style_is_the_peer() {
+    // "Edgar Penrose, Lord Wyvern, was sent": one man, under his name and his title
+    let t = "A young nobleman, Edgar Penrose, Lord Wyvern, was sent to the colony. Penrose \
+             was a strong man. \"We sail tomorrow,\" said Lord Wyvern. Lord Wyvern struck \
+             down the captain's arm. \"Enough,\" said Penrose.";
+    let ps = names(t);
+    let e = find(&ps, "Edgar Penrose").expect("Edgar Penrose");
+    assert!(answers_to(e, "Lord Wyvern"), "{ps:#?}");
+}
