@@ -51,21 +51,7 @@ pub fn join_stated(ments: &[Mention], toks: &[Token], clusters: &mut Clusters) {
         // a comma or "and" and the name holds no other title)
         if let Some(a) = i.checked_sub(1).map(|j| &ments[j]) {
             let peer = b.title_word.as_ref().is_some_and(|t| {
-                matches!(
-                    t.trim_end_matches('.').to_lowercase().as_str(),
-                    "lord"
-                        | "lady"
-                        | "earl"
-                        | "duke"
-                        | "duchess"
-                        | "baron"
-                        | "baroness"
-                        | "viscount"
-                        | "marquis"
-                        | "marquess"
-                        | "marchioness"
-                        | "countess"
-                )
+                lexicon::is_peerage_style(&t.trim_end_matches('.').to_lowercase())
             });
             let given = a
                 .words

@@ -1623,6 +1623,27 @@ pub fn has_place_suffix(w: &str) -> bool {
     .any(|s| w.len() > s.len() + 3 && w.ends_with(s))
 }
 
+/// A peer's style before the title's name ("Lord Greystoke", "Lady Greystoke"): the name is
+/// the peerage, not a surname, so a given name set beside it may be the same person. Not
+/// "count" or "prince", as often a foreign title or a royal one.
+pub fn is_peerage_style(w: &str) -> bool {
+    matches!(
+        w,
+        "lord"
+            | "lady"
+            | "earl"
+            | "duke"
+            | "duchess"
+            | "baron"
+            | "baroness"
+            | "viscount"
+            | "marquis"
+            | "marquess"
+            | "marchioness"
+            | "countess"
+    )
+}
+
 /// Nouns of the land and of its divisions that take a place's name after "of" ("the province
 /// of Gascony", "the plains of Guienne", "the port of Freetown") or stand beside it ("William
 /// Henry, the post at the head of the lake"). Not "house" ("the house of Usher" is a family),
